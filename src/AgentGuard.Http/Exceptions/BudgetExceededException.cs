@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace AgentGuard.Http;
+
+/// <summary>The budget cannot cover the worst-case cost of a call, so the call was refused before it was sent.</summary>
+public sealed class BudgetExceededException : AgentGuardException
+{
+    /// <summary>Creates the exception.</summary>
+    public BudgetExceededException(string budgetName, decimal budgetUsd, decimal spentUsd, decimal reservedUsd, decimal requiredUsd, string model)
+        : base(Describe(budgetName, budgetUsd, spentUsd, reservedUsd, requiredUsd, model))
+    {
+        BudgetName = budgetName;
+        BudgetUsd = budgetUsd;
+        SpentUsd = spentUsd;
+        ReservedUsd = reservedUsd;
+        RequiredUsd = requiredUsd;
+        Model = model;
+    }
+
+    /// <summary>The budget that refused the call.</summary>
+    public string BudgetName { get; }
+
+    /// <summary>The budget's limit.</summary>
+    public decimal BudgetUsd { get; }
+
+    /// <summary>What the budget had spent when the call was refused.</summary>
+    public decimal SpentUsd { get; }
+
+    /// <summary>What calls in flight had reserved when the call was refused.</summary>
+    public decimal ReservedUsd { get; }
+
+    /// <summary>The worst-case cost of the refused call: what it needed to reserve.</summary>
+    public decimal RequiredUsd { get; }
+
+    /// <summary>The remaining budget: limit minus spent minus reserved, never below zero.</summary>
+    public decimal RemainingUsd => Math.Max(0m, BudgetUsd - SpentUsd - ReservedUsd);
+
+    /// <summary>The model the refused call asked for.</summary>
+    public string Model { get; }
+
+    private static string Describe(string budgetName, decimal budget, decimal spent, decimal reserved, decimal required, string model) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"Budget '{budgetName}' cannot cover this call to {model}: it may cost up to ${required:0.######}, " +
+            $"and of the ${budget:0.######} budget ${spent:0.######} is spent and ${reserved:0.######} is reserved by calls in flight " +
+            $"(${Math.Max(0m, budget - spent - reserved):0.######} remains). The call was not sent.");
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using AgentGuard.Http.Pricing;
+using Microsoft.Extensions.Options;
+
+namespace AgentGuard.Http;
+
+/// <summary>
+/// Validates <see cref="AgentGuardOptions"/> at startup (<c>ValidateOnStart</c>) and in the factory methods,
+/// so that a misconfigured budget fails before any call is made, with a message that says what to fix.
+/// </summary>
+internal sealed class AgentGuardOptionsValidator : IValidateOptions<AgentGuardOptions>
+{
+    public static AgentGuardOptionsValidator Instance { get; } = new();
+
+    public ValidateOptionsResult Validate(string? name, AgentGuardOptions options)
+    {
+        var errors = Errors(options).ToList();
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> listing every error (for code that does not use DI).</summary>
+    public static void ThrowIfInvalid(AgentGuardOptions options)
+    {
+        var errors = Errors(options).ToList();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors), nameof(options));
+        }
+    }
+
+    private static IEnumerable<string> Errors(AgentGuardOptions options)
+    {
+        if (options.BudgetUsd <= 0m)
+        {
+            yield return Invariant($"AgentGuardOptions.BudgetUsd must be greater than zero, but it is {options.BudgetUsd}.");
+        }
+        else if (Micros.LimitFromUsd(options.BudgetUsd) == 0)
+        {
+            yield return Invariant($"AgentGuardOptions.BudgetUsd must be at least 0.000001 (one micro-dollar), but it is {options.BudgetUsd}.");
+        }
+
+        if (options.BudgetName is { } budgetName && string.IsNullOrWhiteSpace(budgetName))
+        {
+            yield return "AgentGuardOptions.BudgetName must not be empty; leave it unset to use the HttpClient's name.";
+        }
+
+        if (options.WarningThresholds is null)
+        {
+            yield return "AgentGuardOptions.WarningThresholds must not be null; clear the list for no warnings.";
+        }
+        else
+        {
+            foreach (decimal threshold in options.WarningThresholds)
+            {
+                if (threshold <= 0m || threshold > 100m)
+                {
+                    yield return Invariant($"AgentGuardOptions.WarningThresholds must be percentages in (0, 100], but one is {threshold}.");
+                }
+            }
+        }
+
+        if (options.LeaseDuration <= TimeSpan.Zero)
+        {
+            yield return Invariant($"AgentGuardOptions.LeaseDuration must be greater than zero, but it is {options.LeaseDuration}.");
+        }
+
+        if (!Enum.IsDefined(options.ServiceTier))
+        {
+            yield return Invariant($"AgentGuardOptions.ServiceTier has an unknown value {(int)options.ServiceTier}.");
+        }
+
+        if (!Enum.IsDefined(options.RefusalMode))
+        {
+            yield return Invariant($"AgentGuardOptions.RefusalMode has an unknown value {(int)options.RefusalMode}.");
+        }
+
+        foreach (var (model, price) in options.Prices ?? new Dictionary<string, ModelPrice>())
+        {
+            if (ModelPriceRules.Validate(model, price) is { } error)
+            {
+                yield return $"AgentGuardOptions.Prices: {error}";
+            }
+        }
+
+        if (options.PricesFile is { } path)
+        {
+            string? fileError = null;
+            try
+            {
+                PriceTableJson.ReadFile(path);
+            }
+            catch (InvalidDataException ex)
+            {
+                fileError = ex.Message;
+            }
+            catch (IOException ex)
+            {
+                fileError = $"The prices file '{path}' cannot be read: {ex.Message}";
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                fileError = $"The prices file '{path}' cannot be read: {ex.Message}";
+            }
+
+            if (fileError is not null)
+            {
+                yield return $"AgentGuardOptions.PricesFile: {fileError}";
+            }
+        }
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,57 @@
+namespace AgentGuard.Http;
+
+/// <summary>
+/// The price and limits of one model, in USD per one million tokens. Used for the embedded price
+/// table and for user overrides and additions (<see cref="AgentGuardOptions.Prices"/>).
+/// </summary>
+public sealed class ModelPrice
+{
+    /// <summary>Price of one million uncached input tokens at the standard tier.</summary>
+    public decimal InputUsdPerMillionTokens { get; set; }
+
+    /// <summary>Price of one million cached input tokens; <see langword="null"/> when cached input bills at the input price.</summary>
+    public decimal? CachedInputUsdPerMillionTokens { get; set; }
+
+    /// <summary>Price of one million output tokens (reasoning tokens included) at the standard tier.</summary>
+    public decimal OutputUsdPerMillionTokens { get; set; }
+
+    /// <summary>The context window: input plus output tokens.</summary>
+    public int ContextWindowTokens { get; set; }
+
+    /// <summary>The most output tokens one choice can produce; bounds requests that set no output cap.</summary>
+    public int MaxOutputTokens { get; set; }
+
+    /// <summary>The most input tokens the model accepts, where it is smaller than the context window.</summary>
+    public int? MaxInputTokens { get; set; }
+
+    /// <summary>
+    /// The tokenizer encoding (<c>o200k_base</c> or <c>cl100k_base</c>). When unknown, the guard bounds input
+    /// by its UTF-8 byte length only, which is always safe but never tightened by an exact count.
+    /// </summary>
+    public string? Encoding { get; set; }
+
+    /// <summary>
+    /// Multipliers of the standard prices for the other tiers the model is billed at (for example
+    /// <see cref="ServiceTier.Priority"/> = 2.0). A tier missing here has no known price: calls at it are refused.
+    /// </summary>
+    public IDictionary<ServiceTier, decimal> TierMultipliers { get; set; } = new Dictionary<ServiceTier, decimal>();
+
+    /// <summary>Higher prices that apply to the whole request when its input exceeds a threshold (gpt-5.4, gpt-5.5).</summary>
+    public LongContextPrice? LongContext { get; set; }
+}
+
+/// <summary>Prices that apply to a whole request whose input exceeds <see cref="AboveInputTokens"/>.</summary>
+public sealed class LongContextPrice
+{
+    /// <summary>The input size above which these prices apply.</summary>
+    public int AboveInputTokens { get; set; }
+
+    /// <summary>Price of one million uncached input tokens.</summary>
+    public decimal InputUsdPerMillionTokens { get; set; }
+
+    /// <summary>Price of one million cached input tokens; <see langword="null"/> when cached input bills at the input price.</summary>
+    public decimal? CachedInputUsdPerMillionTokens { get; set; }
+
+    /// <summary>Price of one million output tokens.</summary>
+    public decimal OutputUsdPerMillionTokens { get; set; }
+}

@@ -1,0 +1,354 @@
+using System.Text.Json;
+
+namespace AgentGuard.Http.Requests;
+
+/// <summary>
+/// Reads a Chat Completions request body in one forward pass with <see cref="Utf8JsonReader"/>:
+/// no text is copied, so the cost is one scan of the body. Anything the guard cannot bound
+/// (image, audio or file parts) or cannot read is refused with an <see cref="UnboundedRequestException"/>.
+/// </summary>
+internal static class ChatCompletionRequestReader
+{
+    public static ChatCompletionRequest Read(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            return ReadCore(body);
+        }
+        catch (JsonException ex)
+        {
+            throw Malformed($"the body is not valid JSON ({ex.Message})", ex);
+        }
+    }
+
+    private static ChatCompletionRequest ReadCore(ReadOnlySpan<byte> body)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Malformed("the body is not a JSON object");
+        }
+
+        string? model = null;
+        string? serviceTier = null;
+        int messages = 0, names = 0, tools = 0, choices = 1, predictionBytes = 0;
+        int? maxCompletionTokens = null, maxTokens = null;
+        bool stream = false, hasMessages = false, hasResponseFormat = false;
+        bool? includeUsage = null;
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("model"u8))
+            {
+                model = ReadString(ref reader, "model");
+            }
+            else if (reader.ValueTextEquals("messages"u8))
+            {
+                Expect(ref reader, JsonTokenType.StartArray, "messages", "an array");
+                hasMessages = true;
+                ReadMessages(ref reader, ref messages, ref names);
+            }
+            else if (reader.ValueTextEquals("n"u8))
+            {
+                choices = ReadCount(ref reader, "n") ?? 1;
+                if (choices < 1)
+                {
+                    throw Malformed("\"n\" must be at least 1");
+                }
+            }
+            else if (reader.ValueTextEquals("max_completion_tokens"u8))
+            {
+                maxCompletionTokens = ReadCount(ref reader, "max_completion_tokens");
+            }
+            else if (reader.ValueTextEquals("max_tokens"u8))
+            {
+                maxTokens = ReadCount(ref reader, "max_tokens");
+            }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                stream = ReadBool(ref reader, "stream") ?? false;
+            }
+            else if (reader.ValueTextEquals("stream_options"u8))
+            {
+                includeUsage = ReadStreamOptions(ref reader);
+            }
+            else if (reader.ValueTextEquals("service_tier"u8))
+            {
+                serviceTier = ReadString(ref reader, "service_tier");
+            }
+            else if (reader.ValueTextEquals("tools"u8) || reader.ValueTextEquals("functions"u8))
+            {
+                tools += CountArrayItems(ref reader);
+            }
+            else if (reader.ValueTextEquals("response_format"u8))
+            {
+                reader.Read();
+                hasResponseFormat = reader.TokenType != JsonTokenType.Null;
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("prediction"u8))
+            {
+                reader.Read();
+                long start = reader.TokenStartIndex;
+                reader.Skip();
+                predictionBytes = checked((int)(reader.BytesConsumed - start));
+            }
+            else if (reader.ValueTextEquals("audio"u8) || reader.ValueTextEquals("modalities"u8))
+            {
+                reader.Read();
+                bool present = reader.TokenType != JsonTokenType.Null;
+                bool audio = present && (reader.TokenType != JsonTokenType.StartArray || ArrayContainsAudio(ref reader));
+                if (audio)
+                {
+                    throw Unbounded("it asks for audio output, which has no price in the table");
+                }
+
+                reader.Skip();
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        // Anything after the object (or a truncated object) makes the body unreadable.
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            throw Malformed("the body is not a single JSON object");
+        }
+
+        if (string.IsNullOrEmpty(model))
+        {
+            throw Malformed("it has no \"model\"");
+        }
+
+        if (!hasMessages)
+        {
+            throw Malformed("it has no \"messages\"");
+        }
+
+        return new ChatCompletionRequest
+        {
+            Model = model,
+            BodyBytes = body.Length,
+            MessageCount = messages,
+            NameCount = names,
+            ToolCount = tools,
+            HasResponseFormat = hasResponseFormat,
+            Choices = choices,
+            MaxCompletionTokens = maxCompletionTokens,
+            MaxTokens = maxTokens,
+            PredictionBytes = predictionBytes,
+            Stream = stream,
+            IncludeUsage = includeUsage,
+            ServiceTier = serviceTier,
+        };
+    }
+
+    private static void ReadMessages(ref Utf8JsonReader reader, ref int messages, ref int names)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw Malformed("every item of \"messages\" must be an object");
+            }
+
+            messages++;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("name"u8))
+                {
+                    names++;
+                    reader.Read();
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("content"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.StartArray)
+                    {
+                        CheckContentParts(ref reader);
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+                else if (reader.ValueTextEquals("audio"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        throw Unbounded("a message refers to audio, which has no price in the table");
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+    }
+
+    // Only text parts can be bounded by their bytes; images, audio and files are billed by rules of their own.
+    private static void CheckContentParts(ref Utf8JsonReader reader)
+    {
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String
+                        && !reader.ValueTextEquals("text"u8) && !reader.ValueTextEquals("refusal"u8))
+                    {
+                        string type = reader.GetString()!;
+                        throw Unbounded(type switch
+                        {
+                            "image_url" => "it has an image input, which this version cannot bound yet",
+                            "input_audio" => "it has an audio input, which has no price in the table",
+                            _ => $"it has a content part of type '{type}', which the guard cannot bound",
+                        });
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+    }
+
+    private static bool? ReadStreamOptions(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Malformed("\"stream_options\" must be an object");
+        }
+
+        bool? includeUsage = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("include_usage"u8))
+            {
+                includeUsage = ReadBool(ref reader, "stream_options.include_usage");
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return includeUsage;
+    }
+
+    private static bool ArrayContainsAudio(ref Utf8JsonReader reader)
+    {
+        // Looks ahead on a copy: the caller skips the array afterwards.
+        var copy = reader;
+        while (copy.Read() && copy.TokenType != JsonTokenType.EndArray)
+        {
+            if (copy.TokenType == JsonTokenType.String && copy.ValueTextEquals("audio"u8))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static int CountArrayItems(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return 0;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            throw Malformed("\"tools\" and \"functions\" must be arrays");
+        }
+
+        int count = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            count++;
+            reader.Skip();
+        }
+
+        return count;
+    }
+
+    private static string? ReadString(ref Utf8JsonReader reader, string name)
+    {
+        reader.Read();
+        return reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Null => null,
+            _ => throw Malformed($"\"{name}\" must be a string"),
+        };
+    }
+
+    private static bool? ReadBool(ref Utf8JsonReader reader, string name)
+    {
+        reader.Read();
+        return reader.TokenType switch
+        {
+            JsonTokenType.True => true,
+            JsonTokenType.False => false,
+            JsonTokenType.Null => null,
+            _ => throw Malformed($"\"{name}\" must be true or false"),
+        };
+    }
+
+    private static int? ReadCount(ref Utf8JsonReader reader, string name)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int value) || value < 0)
+        {
+            throw Malformed($"\"{name}\" must be a whole number of at least 0");
+        }
+
+        return value;
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type, string name, string what)
+    {
+        reader.Read();
+        if (reader.TokenType != type)
+        {
+            throw Malformed($"\"{name}\" must be {what}");
+        }
+    }
+
+    private static UnboundedRequestException Malformed(string reason, Exception? inner = null) =>
+        new(UnboundedRequestReason.MalformedBody, $"The Chat Completions request cannot be read: {reason}.", inner);
+
+    private static UnboundedRequestException Unbounded(string reason) =>
+        new(UnboundedRequestReason.UnsupportedContent, $"The Chat Completions request cannot be bounded: {reason}.");
+}

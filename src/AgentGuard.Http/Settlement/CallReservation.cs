@@ -1,0 +1,116 @@
+using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace AgentGuard.Http.Settlement;
+
+/// <summary>
+/// One admitted call's reservation, settled exactly once: from usage, charged in full, or released.
+/// Whichever path gets there first (the response, the stream, its disposal, a failure) wins; the others do nothing.
+/// </summary>
+internal sealed class CallReservation
+{
+    private readonly BudgetedSession _session;
+    private readonly PricedModel? _model;
+    private readonly TimeSpan _leaseDuration;
+    private long _lastExtended;
+    private int _settled;
+
+    public CallReservation(BudgetedSession session, string model, PricedModel? pricedModel, ServiceTier tier, string leaseId, long reservedMicros, TimeSpan leaseDuration)
+    {
+        _session = session;
+        Model = model;
+        _model = pricedModel;
+        Tier = tier;
+        LeaseId = leaseId;
+        ReservedMicros = reservedMicros;
+        _leaseDuration = leaseDuration;
+        _lastExtended = session.Time.GetTimestamp();
+    }
+
+    public string Model { get; }
+
+    public ServiceTier Tier { get; }
+
+    public string LeaseId { get; }
+
+    public long ReservedMicros { get; }
+
+    public bool IsSettled => Volatile.Read(ref _settled) != 0;
+
+    /// <summary>Settles at the cost the usage reports (which may exceed the reservation: the truth is recorded).</summary>
+    public ValueTask SettleFromUsageAsync(TokenUsage usage, bool async)
+    {
+        if (IsSettled)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        if (_model is null)
+        {
+            // A forwarded request of an unknown model: its cost cannot be computed, only its reservation charged.
+            return ChargeInFullAsync("the model has no price to compute the usage's cost with", async);
+        }
+
+        var tier = ServiceTierNames.ForResponse(usage.ServiceTier, Tier);
+        bool longContext = _model.IsLongContext(usage.PromptTokens);
+        if (!_model.TryGetRates(tier, longContext, out var rates))
+        {
+            Log.UnpricedBilledTier(_session.Logger, _session.Name, Model, tier);
+            rates = _model.GetRates(Tier, longContext, Model);
+        }
+
+        long cost = TokenRates.RoundUp(rates.CostMicros(usage.PromptTokens - usage.CachedTokens, usage.CachedTokens, usage.CompletionTokens));
+        return SettleAsync(cost, SettlementOutcomes.FromUsage, "the response reported its usage", async);
+    }
+
+    /// <summary>Charges the whole reservation: the call may have been billed and nothing says for how much.</summary>
+    public ValueTask ChargeInFullAsync(string reason, bool async) =>
+        SettleAsync(ReservedMicros, SettlementOutcomes.ChargedInFull, reason, async);
+
+    /// <summary>Releases the reservation: the call was certainly not billed.</summary>
+    public ValueTask ReleaseAsync(string reason, bool async) =>
+        SettleAsync(0, SettlementOutcomes.Released, reason, async);
+
+    /// <summary>Extends the lease when half of it has passed, so that a long stream is not charged in full while it runs.</summary>
+    public ValueTask ExtendIfDueAsync(bool async)
+    {
+        long last = Volatile.Read(ref _lastExtended);
+        if (IsSettled || _session.Time.GetElapsedTime(last) < _leaseDuration / 2
+            || Interlocked.CompareExchange(ref _lastExtended, _session.Time.GetTimestamp(), last) != last)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return ExtendAsync(async);
+    }
+
+    private async ValueTask ExtendAsync(bool async)
+    {
+        bool extended = async
+            ? await _session.Ledger.ExtendAsync(LeaseId, _leaseDuration).ConfigureAwait(false)
+            : _session.Ledger.Extend(LeaseId, _leaseDuration);
+        if (!extended && !IsSettled)
+        {
+            Log.LeaseExtensionFailed(_session.Logger, _session.Name, LeaseId);
+        }
+    }
+
+    private ValueTask SettleAsync(long costMicros, string outcome, string reason, bool async)
+    {
+        if (Interlocked.Exchange(ref _settled, 1) != 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return _session.SettleAsync(this, costMicros, outcome, reason, async);
+    }
+}
+
+/// <summary>The names of the three ways a reservation is settled, as logged and tagged in metrics.</summary>
+internal static class SettlementOutcomes
+{
+    public const string FromUsage = "settled_from_usage";
+    public const string ChargedInFull = "charged_in_full";
+    public const string Released = "released";
+}

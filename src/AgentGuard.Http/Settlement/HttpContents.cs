@@ -1,0 +1,67 @@
+namespace AgentGuard.Http.Settlement;
+
+/// <summary>Reading a whole (small, non-streamed) body, and putting an equivalent content back in its place.</summary>
+internal static class HttpContents
+{
+    public static async ValueTask<byte[]> ReadAllAsync(HttpContent content, bool async, CancellationToken cancellationToken)
+    {
+        using var stream = async ? await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false) : content.ReadAsStream(cancellationToken);
+        long? length = content.Headers.ContentLength;
+        if (length is { } known && known <= Array.MaxLength)
+        {
+            var exact = new byte[known];
+            int read = 0;
+            while (read < exact.Length)
+            {
+                int n = async
+                    ? await stream.ReadAsync(exact.AsMemory(read), cancellationToken).ConfigureAwait(false)
+                    : stream.Read(exact.AsSpan(read));
+                if (n == 0)
+                {
+                    return exact[..read];
+                }
+
+                read += n;
+            }
+
+            return exact;
+        }
+
+        using var copy = new MemoryStream();
+        if (async)
+        {
+            await stream.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            stream.CopyTo(copy);
+        }
+
+        return copy.ToArray();
+    }
+
+    /// <summary>A content holding <paramref name="body"/> with the original's headers (its length recomputed).</summary>
+    public static HttpContent? Replace(HttpContent? original, byte[] body)
+    {
+        if (original is null && body.Length == 0)
+        {
+            return null;
+        }
+
+        var replacement = new ByteArrayContent(body);
+        if (original is not null)
+        {
+            foreach (var header in original.Headers)
+            {
+                if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+
+            original.Dispose();
+        }
+
+        return replacement;
+    }
+}

@@ -1,0 +1,54 @@
+using System.Globalization;
+
+namespace AgentGuard.Http.Settlement;
+
+/// <summary>
+/// Decides how a response settles its reservation. JSON bodies are small and the SDK buffers them anyway, so
+/// they are read here and settled before the caller sees them; event streams are wrapped and settled as the
+/// caller reads them.
+/// </summary>
+internal static class ResponseSettlement
+{
+    public static async ValueTask<HttpResponseMessage> ObserveAsync(
+        HttpResponseMessage response, CallReservation reservation, bool stripUsageChunk, bool async, CancellationToken cancellationToken)
+    {
+        int status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+            {
+                response.Content = new SseObservingContent(response.Content, reservation, stripUsageChunk);
+                return response;
+            }
+
+            var body = await HttpContents.ReadAllAsync(response.Content, async, cancellationToken).ConfigureAwait(false);
+            response.Content = HttpContents.Replace(response.Content, body);
+            await (UsageReader.TryRead(body, out var usage, out _)
+                ? reservation.SettleFromUsageAsync(usage, async)
+                : reservation.ChargeInFullAsync("the response reported no usage", async)).ConfigureAwait(false);
+            return response;
+        }
+
+        string code = status.ToString(CultureInfo.InvariantCulture);
+        switch (FailureRules.Judge(response.StatusCode))
+        {
+            case StatusVerdict.NotBilled:
+                await reservation.ReleaseAsync($"HTTP {code} is a rejection, which is not billed", async).ConfigureAwait(false);
+                break;
+
+            case StatusVerdict.NotBilledIfOpenAIError:
+                var error = await HttpContents.ReadAllAsync(response.Content, async, cancellationToken).ConfigureAwait(false);
+                response.Content = HttpContents.Replace(response.Content, error);
+                await (OpenAIErrorBody.Is(error)
+                    ? reservation.ReleaseAsync($"HTTP {code} carries OpenAI's error body, so OpenAI refused the call", async)
+                    : reservation.ChargeInFullAsync($"HTTP {code} without OpenAI's error body may come from after generation", async)).ConfigureAwait(false);
+                break;
+
+            default:
+                await reservation.ChargeInFullAsync($"HTTP {code} leaves the outcome unknown", async).ConfigureAwait(false);
+                break;
+        }
+
+        return response;
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace AgentGuard.Http.Telemetry;
+
+/// <summary>
+/// The guard's log messages. They carry budgets, models, amounts and reasons, never prompts,
+/// responses or headers.
+/// </summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Warning, "Budget '{BudgetName}' refused a call to {Model}: it may cost up to {RequiredUsd} USD and {RemainingUsd} USD remains.", EventName = "BudgetExceeded")]
+    public static partial void BudgetExceeded(ILogger logger, string budgetName, string model, decimal requiredUsd, decimal remainingUsd);
+
+    [LoggerMessage(2, LogLevel.Warning, "Budget '{BudgetName}' refused a call: {Reason}", EventName = "RequestRefused")]
+    public static partial void RequestRefused(ILogger logger, string budgetName, string reason);
+
+    [LoggerMessage(3, LogLevel.Warning, "Budget '{BudgetName}' forwarded a call it cannot bound, without a reservation, because AllowUnboundedRequests is set: {Reason}", EventName = "UnboundedRequestForwarded")]
+    public static partial void UnboundedRequestForwarded(ILogger logger, string budgetName, string reason);
+
+    [LoggerMessage(4, LogLevel.Debug, "Budget '{BudgetName}' reserved {ReservedUsd} USD for a call to {Model} (lease {LeaseId}, {InputTokens} input and {OutputTokens} output tokens at most, tier {Tier}, tokenizer {FromTokenizer}).", EventName = "Reserved")]
+    public static partial void Reserved(ILogger logger, string budgetName, decimal reservedUsd, string model, string leaseId, long inputTokens, long outputTokens, ServiceTier tier, bool fromTokenizer);
+
+    [LoggerMessage(5, LogLevel.Debug, "Budget '{BudgetName}' settled lease {LeaseId} ({Model}): {Outcome}, {CostUsd} USD of {ReservedUsd} USD reserved, because {Reason}.", EventName = "Settled")]
+    public static partial void Settled(ILogger logger, string budgetName, string leaseId, string model, string outcome, decimal costUsd, decimal reservedUsd, string reason);
+
+    [LoggerMessage(6, LogLevel.Error, "Budget '{BudgetName}' recorded {CostUsd} USD for a call to {Model} that reserved only {ReservedUsd} USD (lease {LeaseId}): the bound was too small, and the budget may be exceeded by the difference.", EventName = "SettlementAboveReservation")]
+    public static partial void SettlementAboveReservation(ILogger logger, string budgetName, string model, decimal costUsd, decimal reservedUsd, string leaseId);
+
+    [LoggerMessage(7, LogLevel.Error, "The {Callback} callback of budget '{BudgetName}' threw; the call and the accounting are unaffected.", EventName = "CallbackFailed")]
+    public static partial void CallbackFailed(ILogger logger, Exception exception, string callback, string budgetName);
+
+    [LoggerMessage(8, LogLevel.Debug, "Budget '{BudgetName}' added stream_options.include_usage to a streaming call to {Model}; the usage chunk is removed from what the caller reads.", EventName = "UsageInjected")]
+    public static partial void UsageInjected(ILogger logger, string budgetName, string model);
+
+    [LoggerMessage(9, LogLevel.Warning, "Budget '{BudgetName}' could not extend lease {LeaseId}: it expired and was charged in full; the settlement will correct it.", EventName = "LeaseExtensionFailed")]
+    public static partial void LeaseExtensionFailed(ILogger logger, string budgetName, string leaseId);
+
+    [LoggerMessage(10, LogLevel.Error, "Budget '{BudgetName}': the response to {Model} billed at tier {Tier}, which has no price; the call was charged at the reserved tier.", EventName = "UnpricedBilledTier")]
+    public static partial void UnpricedBilledTier(ILogger logger, string budgetName, string model, ServiceTier tier);
+}

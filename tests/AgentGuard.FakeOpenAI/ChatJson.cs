@@ -1,0 +1,183 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace AgentGuard.FakeOpenAI;
+
+/// <summary>One answer to render: as a chat.completion or as chat.completion.chunk events.
+/// ReportUsage is false when the behavior omits usage; IncludeUsage is the stream's include_usage.</summary>
+internal sealed record ChatAnswer(
+    string Id, long Created, string Model, int Choices, string Content, ChatUsage Usage, bool ReportUsage, bool IncludeUsage);
+
+/// <summary>Renders OpenAI chat completion JSON. Content is written as raw UTF-8 (not \u escapes),
+/// so split SSE output really cuts multi-byte characters.</summary>
+internal static class ChatJson
+{
+    public static byte[] Completion(ChatAnswer a) => Render(w =>
+    {
+        WriteHeader(w, a, "chat.completion");
+        w.WriteStartArray("choices");
+        for (var i = 0; i < a.Choices; i++)
+        {
+            w.WriteStartObject();
+            w.WriteNumber("index", i);
+            w.WriteStartObject("message");
+            w.WriteString("role", "assistant");
+            WriteRawString(w, "content", a.Content);
+            w.WriteNull("refusal");
+            w.WriteStartArray("annotations");
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteNull("logprobs");
+            w.WriteString("finish_reason", a.Usage.FinishReason);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        if (a.ReportUsage)
+        {
+            WriteUsage(w, a.Usage);
+        }
+
+        WriteFooter(w, a);
+    });
+
+    public static byte[] RoleChunk(ChatAnswer a, int choice) => Chunk(a, choice, w =>
+    {
+        w.WriteString("role", "assistant");
+        w.WriteString("content", string.Empty);
+        w.WriteNull("refusal");
+    }, finishReason: null);
+
+    public static byte[] ContentChunk(ChatAnswer a, int choice, string text) =>
+        Chunk(a, choice, w => WriteRawString(w, "content", text), finishReason: null);
+
+    public static byte[] FinishChunk(ChatAnswer a, int choice) => Chunk(a, choice, _ => { }, a.Usage.FinishReason);
+
+    /// <summary>The extra chunk of include_usage: no choices, the full usage.</summary>
+    public static byte[] UsageChunk(ChatAnswer a) => Render(w =>
+    {
+        WriteHeader(w, a, "chat.completion.chunk");
+        w.WriteStartArray("choices");
+        w.WriteEndArray();
+        WriteUsage(w, a.Usage);
+        WriteFooter(w, a);
+    });
+
+    /// <summary>Splits text into 1 to 5 pieces on text-element boundaries.</summary>
+    public static IReadOnlyList<string> SplitContent(string text)
+    {
+        var elements = new List<string>();
+        var enumerator = StringInfo.GetTextElementEnumerator(text);
+        while (enumerator.MoveNext())
+        {
+            elements.Add(enumerator.GetTextElement());
+        }
+
+        var count = Math.Clamp(elements.Count, 1, 5);
+        var pieces = new List<string>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var start = elements.Count * i / count;
+            var end = elements.Count * (i + 1) / count;
+            pieces.Add(string.Concat(elements.Skip(start).Take(end - start)));
+        }
+
+        return pieces;
+    }
+
+    private static byte[] Chunk(ChatAnswer a, int choice, Action<Utf8JsonWriter> writeDelta, string? finishReason) => Render(w =>
+    {
+        WriteHeader(w, a, "chat.completion.chunk");
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", choice);
+        w.WriteStartObject("delta");
+        writeDelta(w);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        w.WriteString("finish_reason", finishReason);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        if (a.IncludeUsage)
+        {
+            w.WriteNull("usage");
+        }
+
+        WriteFooter(w, a);
+    });
+
+    private static void WriteHeader(Utf8JsonWriter w, ChatAnswer a, string kind)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", a.Id);
+        w.WriteString("object", kind);
+        w.WriteNumber("created", a.Created);
+        w.WriteString("model", a.Model);
+    }
+
+    private static void WriteFooter(Utf8JsonWriter w, ChatAnswer a)
+    {
+        w.WriteString("service_tier", a.Usage.Tier);
+        w.WriteString("system_fingerprint", "fp_fake");
+        w.WriteEndObject();
+    }
+
+    private static void WriteUsage(Utf8JsonWriter w, ChatUsage u)
+    {
+        w.WriteStartObject("usage");
+        w.WriteNumber("prompt_tokens", u.PromptTokens);
+        w.WriteNumber("completion_tokens", u.CompletionTokens);
+        w.WriteNumber("total_tokens", (long)u.PromptTokens + u.CompletionTokens);
+        w.WriteStartObject("prompt_tokens_details");
+        w.WriteNumber("cached_tokens", u.CachedTokens);
+        w.WriteNumber("audio_tokens", 0);
+        w.WriteEndObject();
+        w.WriteStartObject("completion_tokens_details");
+        w.WriteNumber("reasoning_tokens", u.ReasoningTokens);
+        w.WriteNumber("audio_tokens", 0);
+        w.WriteNumber("accepted_prediction_tokens", 0);
+        w.WriteNumber("rejected_prediction_tokens", u.RejectedPredictionTokens);
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    private static void WriteRawString(Utf8JsonWriter w, string name, string value)
+    {
+        w.WritePropertyName(name);
+        w.WriteRawValue(Literal(value));
+    }
+
+    /// <summary>A JSON string literal escaping only what JSON requires.</summary>
+    private static string Literal(string value)
+    {
+        var sb = new StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            _ = c switch
+            {
+                '"' => sb.Append("\\\""),
+                '\\' => sb.Append("\\\\"),
+                '\n' => sb.Append("\\n"),
+                '\r' => sb.Append("\\r"),
+                '\t' => sb.Append("\\t"),
+                < ' ' => sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => sb.Append(c),
+            };
+        }
+
+        return sb.Append('"').ToString();
+    }
+
+    private static byte[] Render(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            write(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

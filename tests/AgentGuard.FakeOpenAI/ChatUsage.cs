@@ -1,0 +1,51 @@
+namespace AgentGuard.FakeOpenAI;
+
+/// <summary>The usage the fake reports and bills for one request, decided before it answers.</summary>
+internal sealed record ChatUsage(
+    int PromptTokens,
+    int CachedTokens,
+    int CompletionTokens,
+    int ReasoningTokens,
+    int RejectedPredictionTokens,
+    string FinishReason,
+    string Tier)
+{
+    public static ChatUsage Plan(ChatRequest request, FakeBehavior behavior, string tier)
+    {
+        // The largest output the request allows: its own limit, else the model's, never past the context window.
+        var cap = Math.Min(request.MaxTokens ?? request.Price.MaxOutput, request.Price.ContextWindow - request.PromptTokens);
+        cap = Math.Max(cap, 0);
+
+        int perChoice, rejectedPerChoice;
+        string finish;
+        if (behavior.OutputMode == FakeOutputMode.WorstCase)
+        {
+            perChoice = cap + request.PredictionTokens;
+            rejectedPerChoice = request.PredictionTokens;
+            finish = "length";
+        }
+        else
+        {
+            var wanted = Math.Max(behavior.ShortCompletionTokens, 0);
+            perChoice = Math.Min(cap, wanted);
+            rejectedPerChoice = 0;
+            finish = cap <= wanted ? "length" : "stop";
+        }
+
+        var completion = perChoice * request.Choices;
+        var rejected = rejectedPerChoice * request.Choices;
+        return new ChatUsage(
+            request.PromptTokens,
+            Math.Clamp(behavior.CachedTokens, 0, request.PromptTokens),
+            completion,
+            Math.Clamp(behavior.ReasoningTokens, 0, completion - rejected),
+            rejected,
+            finish,
+            tier);
+    }
+
+    /// <summary>The tier the response reports and the meter bills.</summary>
+    public static string ReportedTier(ChatRequest request, FakeBehavior behavior) =>
+        behavior.ReportedServiceTier
+        ?? (request.ServiceTier is "default" or "flex" or "priority" ? request.ServiceTier : "default");
+}
