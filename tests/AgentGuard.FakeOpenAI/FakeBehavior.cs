@@ -68,6 +68,9 @@ public sealed record FakeBehavior
 
     public int SplitSeed { get; init; }
 
+    /// <summary>Write garbled lines (broken JSON, comments, unknown fields) before every SSE event.</summary>
+    public bool GarbleSse { get; init; }
+
     /// <summary>How long each request is held before the server answers.</summary>
     public TimeSpan ResponseDelay { get; init; } = TimeSpan.Zero;
 

@@ -19,6 +19,7 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     private readonly WebApplication _app;
     private FakeBehavior _behavior;
+    private int _disposed;
 
     private FakeOpenAIServer(WebApplication app, FakeBehavior behavior)
     {
@@ -80,6 +81,11 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         using (var cts = new CancellationTokenSource(StopTimeout))
         {
             try

@@ -6,7 +6,7 @@ namespace AgentGuard.FakeOpenAI;
 
 /// <summary>Writes <c>data: ...\n\n</c> events, flushing after each event, or after each piece of
 /// 1 to 7 bytes when split (deterministic from the seed), so lines and UTF-8 characters break anywhere.</summary>
-internal sealed class SseWriter(HttpResponse response, Random? splitter)
+internal sealed class SseWriter(HttpResponse response, Random? splitter, bool garble)
 {
     public const int MaxPiece = 7;
 
@@ -14,15 +14,20 @@ internal sealed class SseWriter(HttpResponse response, Random? splitter)
     private static readonly byte[] Suffix = "\n\n"u8.ToArray();
     private static readonly byte[] Done = Encoding.UTF8.GetBytes("[DONE]");
 
+    // Lines a robust reader must skip: broken JSON (one that looks like usage), a comment, an unknown field.
+    private static readonly byte[] Garbage = Encoding.UTF8.GetBytes(
+        "data: {\"usage\":{\"prompt_tokens\":1,\n\n: a comment\nevent: ping\ndata: {not json at all\n\nretry: 10\n\n");
+
     public static SseWriter Start(HttpResponse response, FakeBehavior behavior)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
-        return new SseWriter(response, behavior.SplitSse ? new Random(behavior.SplitSeed) : null);
+        return new SseWriter(response, behavior.SplitSse ? new Random(behavior.SplitSeed) : null, behavior.GarbleSse);
     }
 
-    public Task WriteEventAsync(byte[] json, CancellationToken ct) => WriteAsync([.. Prefix, .. json, .. Suffix], ct);
+    public Task WriteEventAsync(byte[] json, CancellationToken ct) =>
+        WriteAsync(garble ? [.. Garbage, .. Prefix, .. json, .. Suffix] : [.. Prefix, .. json, .. Suffix], ct);
 
     public Task WriteDoneAsync(CancellationToken ct) => WriteEventAsync(Done, ct);
 

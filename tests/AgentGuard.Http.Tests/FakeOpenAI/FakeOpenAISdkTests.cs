@@ -36,7 +36,10 @@ public sealed class FakeOpenAISdkTests
         await using var server = await FakeOpenAIServer.StartAsync(new FakeBehavior { OutputMode = FakeOutputMode.WorstCase }, Ct);
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 50 };
 
-        ChatCompletion completion = Client(server, "gpt-5-mini").CompleteChat([new UserChatMessage("Hello")], options, Ct);
+        var client = Client(server, "gpt-5-mini");
+
+        // The synchronous path (HttpClient.Send), off the test's thread.
+        ChatCompletion completion = await Task.Run(() => client.CompleteChat([new UserChatMessage("Hello")], options, Ct).Value, Ct);
 
         Assert.Equal(ChatFinishReason.Length, completion.FinishReason);
         Assert.Equal(50, completion.Usage.OutputTokenCount);
