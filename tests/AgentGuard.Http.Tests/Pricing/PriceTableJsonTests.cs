@@ -1,0 +1,219 @@
+using System.Text;
+using AgentGuard.Http.Pricing;
+
+namespace AgentGuard.Http.Tests.Pricing;
+
+public sealed class PriceTableJsonTests
+{
+    private const string ValidFile = """
+        {
+          // Comments and trailing commas are allowed.
+          "date": "2027-01",
+          "source": "our negotiated prices",
+          "models": {
+            "gpt-4o-mini": { "input": 0.1, "cachedInput": 0.05, "output": 0.4, "contextWindow": 128000, "maxOutputTokens": 16384, "encoding": "o200k_base", "tierMultipliers": { "batch": 0.5, "Priority": 2 } },
+            "my-model": {
+              "input": 1, "output": 2, "contextWindow": 64000, "maxOutputTokens": 8000, "maxInputTokens": 56000,
+              "longContext": { "aboveInputTokens": 32000, "input": 2, "cachedInput": 1, "output": 4 },
+            },
+          },
+        }
+        """;
+
+    [Fact]
+    public void ReadFile_ValidFile_ReadsEveryField()
+    {
+        using var file = new TempFile(ValidFile);
+
+        var table = PriceTableJson.ReadFile(file.Path);
+
+        Assert.Equal("2027-01", table.Date);
+        Assert.Equal("our negotiated prices", table.Source);
+        Assert.Equal(2, table.Models.Count);
+        var mini = table.Models["gpt-4o-mini"];
+        Assert.Equal((0.1m, 0.05m, 0.4m, 128000, 16384, "o200k_base"),
+            (mini.InputUsdPerMillionTokens, mini.CachedInputUsdPerMillionTokens, mini.OutputUsdPerMillionTokens, mini.ContextWindowTokens, mini.MaxOutputTokens, mini.Encoding));
+        Assert.Equal(0.5m, mini.TierMultipliers[ServiceTier.Batch]);
+        Assert.Equal(2m, mini.TierMultipliers[ServiceTier.Priority]);
+        Assert.False(mini.TierMultipliers.ContainsKey(ServiceTier.Flex));
+        Assert.Null(mini.LongContext);
+
+        var mine = table.Models["my-model"];
+        Assert.Null(mine.CachedInputUsdPerMillionTokens);
+        Assert.Null(mine.Encoding);
+        Assert.Equal(56000, mine.MaxInputTokens);
+        Assert.Empty(mine.TierMultipliers);
+        Assert.NotNull(mine.LongContext);
+        Assert.Equal((32000, 2m, 1m, 4m),
+            (mine.LongContext.AboveInputTokens, mine.LongContext.InputUsdPerMillionTokens, mine.LongContext.CachedInputUsdPerMillionTokens, mine.LongContext.OutputUsdPerMillionTokens));
+    }
+
+    [Fact]
+    public void ReadFile_ValidFile_OverridesAndAddsToTheEmbeddedTable()
+    {
+        using var file = new TempFile(ValidFile);
+
+        var table = PriceTable.Embedded.With(PriceTableJson.ReadFile(file.Path).Models, $"the prices file '{file.Path}'");
+
+        Assert.True(table.TryResolve("gpt-4o-mini-2024-07-18", out var mini));
+        Assert.Equal(0.1m, mini.Price.InputUsdPerMillionTokens);
+        Assert.True(mini.TryGetRates(ServiceTier.Priority, longContext: false, out var priority));
+        Assert.Equal(new TokenRates(0.2m, 0.1m, 0.8m), priority);
+        Assert.True(table.TryResolve("my-model", out var mine));
+        Assert.True(mine.IsLongContext(32001));
+        Assert.True(table.TryResolve("gpt-4o", out var gpt4o));
+        Assert.Equal(2.5m, gpt4o.Price.InputUsdPerMillionTokens);
+        Assert.Contains(file.Path, table.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadFile_NoDateOrSource_UsesUnknownAndTheFile()
+    {
+        using var file = new TempFile("""{"models": {}}""");
+
+        var table = PriceTableJson.ReadFile(file.Path);
+
+        Assert.Equal("unknown", table.Date);
+        Assert.Contains(file.Path, table.Source, StringComparison.Ordinal);
+        Assert.Empty(table.Models);
+    }
+
+    [Fact]
+    public void ReadFile_UnknownProperty_ThrowsNamingFileModelAndProperty()
+    {
+        using var file = new TempFile("""{"models": {"my-model": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "cachedInputs": 0.5}}}""");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("my-model", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("cachedInputs", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadFile_UnknownTopLevelProperty_ThrowsNamingFileAndProperty()
+    {
+        using var file = new TempFile("""{"version": 2, "models": {}}""");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("version", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"input": 1, "contextWindow": 1000, "maxOutputTokens": 100}""")]
+    [InlineData("""{"output": 1, "contextWindow": 1000, "maxOutputTokens": 100}""")]
+    [InlineData("""{"input": 1, "output": 1, "maxOutputTokens": 100}""")]
+    [InlineData("""{"input": 1, "output": 1, "contextWindow": 1000}""")]
+    public void ReadFile_MissingRequiredField_ThrowsNamingFileAndModel(string entry)
+    {
+        using var file = new TempFile($$"""{"models": {"my-model": {{entry}}}}""");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'my-model'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("\"output\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"input": -1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100}""", "negative price")]
+    [InlineData("""{"input": 1, "output": -0.01, "contextWindow": 1000, "maxOutputTokens": 100}""", "negative price")]
+    [InlineData("""{"input": 1, "cachedInput": -1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100}""", "negative price")]
+    [InlineData("""{"input": 1, "output": 2, "contextWindow": 0, "maxOutputTokens": 0}""", "context window")]
+    [InlineData("""{"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 1001}""", "max output")]
+    [InlineData("""{"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": -1}""", "max output")]
+    [InlineData("""{"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "tierMultipliers": {"priority": 0}}""", "Priority tier multiplier")]
+    [InlineData("""{"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "longContext": {"aboveInputTokens": 0, "input": 1, "output": 2}}""", "long-context")]
+    [InlineData("""{"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "longContext": {"aboveInputTokens": 10, "input": -1, "output": 2}}""", "long-context")]
+    public void ReadFile_InvalidValue_ThrowsNamingFileModelAndProblem(string entry, string problem)
+    {
+        using var file = new TempFile($$"""{"models": {"my-model": {{entry}}}}""");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'my-model'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("scale")]
+    [InlineData("default")]
+    [InlineData("42")]
+    [InlineData("1")]
+    [InlineData("standard")]
+    public void ReadFile_UnknownTierName_ThrowsNamingFileModelAndTier(string tier)
+    {
+        using var file = new TempFile($$"""{"models": {"my-model": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "tierMultipliers": {"{{tier}}": 0.5}}}}""");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'my-model'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains($"unknown tier '{tier}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadFile_UnknownEncoding_ThrowsNamingFileModelAndEncoding()
+    {
+        using var file = new TempFile("""{"models": {"my-model": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "encoding": "p50k_base"}}}""");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'my-model'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown encoding 'p50k_base'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"models": {"my-model": {"input": 1, "output": 2,""")]
+    [InlineData("""{"models": {"my-model": {"input": "one", "output": 2, "contextWindow": 1000, "maxOutputTokens": 100}}}""")]
+    [InlineData("""not json""")]
+    [InlineData("")]
+    [InlineData("""{"models": []}""")]
+    [InlineData("""{"models": {}} {}""")]
+    public void ReadFile_MalformedJson_ThrowsNamingTheFile(string text)
+    {
+        using var file = new TempFile(text);
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains($"Cannot read the prices file '{file.Path}'", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"date": "2027-01"}""")]
+    [InlineData("""{"models": null}""")]
+    [InlineData("null")]
+    public void ReadFile_NoModels_ThrowsNamingTheFile(string text)
+    {
+        using var file = new TempFile(text);
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("\"models\"", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadFile_MissingFile_ThrowsNamingTheFile()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"agentguard-missing-{Guid.NewGuid():N}.json");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(path));
+
+        Assert.Contains($"'{path}' does not exist", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_Stream_NamesTheOriginInErrors()
+    {
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes("""{"models": {"m": {"input": 1}}}"""));
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.Read(stream, "the test table"));
+
+        Assert.StartsWith("Cannot read the test table: model 'm'", ex.Message, StringComparison.Ordinal);
+    }
+}
