@@ -37,8 +37,19 @@ internal sealed class BudgetRegistry(
     /// <summary>Why clients that share a budget conflict, or <see langword="null"/>.</summary>
     public string? FindConflicts()
     {
+        ILookup<string, (string Client, AgentGuardOptions Options)> budgets;
+        try
+        {
+            budgets = ClientsByBudget();
+        }
+        catch (OptionsValidationException)
+        {
+            // A client's own options are invalid: their validation reports it, once.
+            return null;
+        }
+
         var errors = new List<string>();
-        foreach (var budget in ClientsByBudget())
+        foreach (var budget in budgets)
         {
             var first = budget.First();
             foreach (var other in budget.Skip(1))

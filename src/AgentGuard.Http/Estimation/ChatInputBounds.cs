@@ -128,7 +128,7 @@ internal static class ChatInputBounds
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            return tokenizer.CountTokens(reader.GetString()!);
+            return CountString(ref reader, tokenizer);
         }
 
         if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
@@ -142,11 +142,24 @@ internal static class ChatInputBounds
         {
             if (reader.TokenType == JsonTokenType.String)
             {
-                tokens += tokenizer.CountTokens(reader.GetString()!);
+                tokens += CountString(ref reader, tokenizer);
             }
         }
 
         return tokens;
+    }
+
+    private static long CountString(ref Utf8JsonReader reader, Tokenizer tokenizer)
+    {
+        try
+        {
+            return tokenizer.CountTokens(reader.GetString()!);
+        }
+        catch (InvalidOperationException)
+        {
+            // Not decodable (a lone surrogate, invalid UTF-8): its bytes still bound its tokens.
+            return reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
+        }
     }
 
     /// <summary>The tokens of the current value's JSON text.</summary>

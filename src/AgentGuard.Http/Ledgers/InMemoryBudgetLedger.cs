@@ -47,6 +47,11 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
             for (int i = 0; i < pools.Length; i++)
             {
                 pools[i] = GetOrCreate(request.Pools[i]);
+                if (Array.IndexOf(pools, pools[i], 0, i) >= 0)
+                {
+                    // Counted twice, the pool's limit would be checked once but its reservation applied twice.
+                    throw new ArgumentException($"The pool '{pools[i].Key}' is listed twice in one reservation.", nameof(request));
+                }
             }
 
             if (_leases.TryGetValue(request.LeaseId, out var existing))

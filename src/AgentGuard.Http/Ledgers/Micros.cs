@@ -5,6 +5,9 @@ internal static class Micros
 {
     private const decimal PerUsd = 1_000_000m;
 
+    /// <summary>The largest amount a ledger can hold: 2^63 - 1 micro-dollars.</summary>
+    public const decimal MaxUsd = long.MaxValue / PerUsd;
+
     /// <summary>A limit: rounded down, so that a budget is never larger than configured.</summary>
     public static long LimitFromUsd(decimal usd) => (long)decimal.Floor(usd * PerUsd);
 

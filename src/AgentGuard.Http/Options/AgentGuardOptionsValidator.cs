@@ -34,6 +34,10 @@ internal sealed class AgentGuardOptionsValidator : IValidateOptions<AgentGuardOp
         {
             yield return Invariant($"AgentGuardOptions.BudgetUsd must be greater than zero, but it is {options.BudgetUsd}.");
         }
+        else if (options.BudgetUsd > Micros.MaxUsd)
+        {
+            yield return Invariant($"AgentGuardOptions.BudgetUsd must be at most {Micros.MaxUsd} (ledgers count whole micro-dollars in 64 bits), but it is {options.BudgetUsd}.");
+        }
         else if (Micros.LimitFromUsd(options.BudgetUsd) == 0)
         {
             yield return Invariant($"AgentGuardOptions.BudgetUsd must be at least 0.000001 (one micro-dollar), but it is {options.BudgetUsd}.");

@@ -27,7 +27,7 @@ internal static class PriceTableJson
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Cannot read {origin}: {ex.Message}", ex);
+            throw new InvalidDataException($"Cannot read {origin}{WhereIn(ex.Path)}: {ex.Message}", ex);
         }
 
         if (file?.Models is null)
@@ -48,6 +48,25 @@ internal static class PriceTableJson
         }
 
         return new PriceTable(file.Date ?? "unknown", file.Source ?? origin, models);
+    }
+
+    /// <summary>Names the model a JSON path points into (<c>$.models.gpt-4o.input</c>), else the path.</summary>
+    private static string WhereIn(string? path)
+    {
+        const string Models = "$.models.";
+        if (path is null)
+        {
+            return "";
+        }
+
+        if (path.StartsWith(Models, StringComparison.Ordinal))
+        {
+            string rest = path[Models.Length..];
+            int dot = rest.LastIndexOf('.');
+            return dot > 0 ? $": model '{rest[..dot]}', property '{rest[(dot + 1)..]}'" : $": model '{rest}'";
+        }
+
+        return $" at {path}";
     }
 
     public static PriceTable ReadFile(string path)
@@ -101,7 +120,14 @@ internal static class PriceTableJson
             var tiers = new Dictionary<ServiceTier, decimal>();
             foreach (var (tierName, multiplier) in TierMultipliers ?? [])
             {
-                if (!Enum.TryParse<ServiceTier>(tierName, ignoreCase: true, out var tier) || !Enum.IsDefined(tier))
+                ServiceTier? parsed = tierName.ToUpperInvariant() switch
+                {
+                    "BATCH" => ServiceTier.Batch,
+                    "FLEX" => ServiceTier.Flex,
+                    "PRIORITY" => ServiceTier.Priority,
+                    _ => null,
+                };
+                if (parsed is not { } tier)
                 {
                     throw new InvalidDataException(
                         $"Cannot read {origin}: model '{name}' has an unknown tier '{tierName}' (use batch, flex or priority).");

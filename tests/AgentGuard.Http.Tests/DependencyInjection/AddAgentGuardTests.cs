@@ -33,11 +33,11 @@ public sealed class AddAgentGuardTests
     }
 
     [Fact]
-    public async Task ClientsNamingTheSameBudget_ShareOnePool_AcrossHandlerRecycling()
+    public async Task ClientsNamingTheSameBudget_ShareOnePool()
     {
         await using var server = await FakeOpenAIServer.StartAsync(ct: Ct);
         var services = new ServiceCollection();
-        services.AddHttpClient("planner").AddAgentGuard(o => { o.BudgetUsd = 3; o.BudgetName = "team"; }).SetHandlerLifetime(TimeSpan.FromMilliseconds(1));
+        services.AddHttpClient("planner").AddAgentGuard(o => { o.BudgetUsd = 3; o.BudgetName = "team"; });
         services.AddHttpClient("coder").AddAgentGuard(o => { o.BudgetUsd = 3; o.BudgetName = "team"; });
         await using var sp = services.BuildServiceProvider();
         var factory = sp.GetRequiredService<IHttpClientFactory>();

@@ -12,6 +12,9 @@ public sealed class ChatInputBoundsTests
     private static readonly Tokenizer s_o200k = TiktokenTokenizer.CreateForEncoding("o200k_base");
     private static readonly Tokenizer s_cl100k = TiktokenTokenizer.CreateForEncoding("cl100k_base");
 
+    // Characters that JSON or the HTML-safe default encoder escape.
+    private const string EscapedCharacters = "\"\\\n\t\u0001</>&'+`";
+
     public static TheoryData<int> Seeds => [.. Enumerable.Range(0, 150)];
 
     public static TheoryData<string> HandWrittenBodies =>
@@ -179,17 +182,39 @@ public sealed class ChatInputBoundsTests
         Assert.Equal(3 + 4 + s_cl100k.CountTokens("user") + s_cl100k.CountTokens(text), bound.Upper);
     }
 
-    [Fact]
-    public void ByTokenizer_LoneSurrogateEscape_IsBoundedLikeAnyText()
+    /// <summary>Bodies whose strings cannot be decoded: lone surrogate escapes and invalid UTF-8.</summary>
+    public static TheoryData<string, byte[]> UndecodableBodies => new()
     {
-        // A body the reader accepts: JSON allows the escape, and only the tokenizer decodes the string.
-        byte[] body = Encoding.UTF8.GetBytes("""{"model":"gpt-4o","messages":[{"role":"user","content":"broken \ud800 pair"}]}""");
-        var request = ChatCompletionRequestReader.Read(body);
+        { "lone high surrogate escape", Encoding.UTF8.GetBytes("""{"model":"gpt-4o","messages":[{"role":"user","content":"broken \ud800 pair"}]}""") },
+        { "lone low surrogate escape", Encoding.UTF8.GetBytes("""{"model":"gpt-4o","messages":[{"role":"user","content":"\udc00"}]}""") },
+        { "lone surrogate in a name", Encoding.UTF8.GetBytes("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi","name":"\ud83d"}]}""") },
+        { "lone surrogate in a prediction", Encoding.UTF8.GetBytes("""{"model":"gpt-4o","messages":[],"prediction":{"type":"content","content":"\ud800"}}""") },
+        { "invalid UTF-8 byte pair", [.. "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"a"u8, 0xC3, 0x28, .. "\"}]}"u8] },
+        { "truncated 4-byte sequence", [.. "{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\""u8, 0xF0, 0x9F, 0x98, .. "\"}]}"u8] },
+    };
 
-        var bound = ChatInputBounds.ByTokenizer(body, s_o200k);
+    [Theory]
+    [MemberData(nameof(UndecodableBodies))]
+    public void ByTokenizer_UndecodableStringTheReaderAccepts_IsBoundedNotThrown(string what, byte[] body)
+    {
+        ChatCompletionRequest request;
+        try
+        {
+            request = ChatCompletionRequestReader.Read(body);
+        }
+        catch (UnboundedRequestException ex) when (ex.Reason == UnboundedRequestReason.MalformedBody)
+        {
+            // Refusing the body as malformed is as good as bounding it.
+            Assert.Contains("cannot be read", ex.Message, StringComparison.Ordinal);
+            return;
+        }
 
-        Assert.True(bound.Upper <= ChatInputBounds.ByBytes(request).Upper);
-        Assert.True(bound.Upper >= 3 + 4 + Count("user") + Count("broken ") + Count(" pair"));
+        var bytes = ChatInputBounds.ByBytes(request);
+        var ex2 = Record.Exception(() => ChatInputBounds.ByTokenizer(body, s_o200k));
+        Assert.True(ex2 is null, $"{what}: the reader accepted the body, then the tokenizer bound threw {ex2}");
+        var tokens = ChatInputBounds.ByTokenizer(body, s_o200k);
+        Assert.True(tokens.Upper <= bytes.Upper, $"{what}: tokenizer bound {tokens.Upper} > byte bound {bytes.Upper}");
+        Assert.True(tokens.PredictionUpper <= bytes.PredictionUpper, $"{what}: prediction bound {tokens.PredictionUpper} > {bytes.PredictionUpper}");
     }
 
     private static void AssertByteBoundDominates(byte[] body)
@@ -343,7 +368,7 @@ public sealed class ChatInputBoundsTests
                     text.Append(char.ConvertFromUtf32(random.Next(0x1F300, 0x1FAFF))); // emoji
                     break;
                 case 4:
-                    text.Append("\"\\\n\t\u0001</>&'"[random.Next(11)]); // characters JSON or HTML-safe encoders escape
+                    text.Append(EscapedCharacters[random.Next(EscapedCharacters.Length)]); // characters JSON or HTML-safe encoders escape
                     break;
                 case 5:
                     text.Append((char)random.Next(0x80, 0x800)); // two-byte UTF-8

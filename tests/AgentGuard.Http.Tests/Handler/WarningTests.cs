@@ -33,7 +33,7 @@ public sealed class WarningTests
         var warnings = new ConcurrentQueue<BudgetWarning>();
         await using var h = await GuardHarness.StartAsync(budgetUsd: 0.0001m, configure: o =>
         {
-            o.WarningThresholds = [10m];
+            o.WarningThresholds = [1m];
             o.OnWarning = warnings.Enqueue;
         });
 

@@ -86,8 +86,8 @@ public sealed class PriceTableJsonTests
         var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
 
         Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
-        Assert.Contains("my-model", ex.Message, StringComparison.Ordinal);
         Assert.Contains("cachedInputs", ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Message.Contains("'my-model'", StringComparison.Ordinal), $"The message does not name the model: {ex.Message}");
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class PriceTableJsonTests
     [InlineData("""{"input": 1, "output": 1, "contextWindow": 1000}""")]
     public void ReadFile_MissingRequiredField_ThrowsNamingFileAndModel(string entry)
     {
-        using var file = new TempFile($$"""{"models": {"my-model": {{entry}}}}""");
+        using var file = new TempFile($$$"""{"models": {"my-model": {{{entry}}}}}""");
 
         var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
 
@@ -129,7 +129,7 @@ public sealed class PriceTableJsonTests
     [InlineData("""{"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "longContext": {"aboveInputTokens": 10, "input": -1, "output": 2}}""", "long-context")]
     public void ReadFile_InvalidValue_ThrowsNamingFileModelAndProblem(string entry, string problem)
     {
-        using var file = new TempFile($$"""{"models": {"my-model": {{entry}}}}""");
+        using var file = new TempFile($$$"""{"models": {"my-model": {{{entry}}}}}""");
 
         var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
 
@@ -146,7 +146,7 @@ public sealed class PriceTableJsonTests
     [InlineData("standard")]
     public void ReadFile_UnknownTierName_ThrowsNamingFileModelAndTier(string tier)
     {
-        using var file = new TempFile($$"""{"models": {"my-model": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "tierMultipliers": {"{{tier}}": 0.5}}}}""");
+        using var file = new TempFile("""{"models": {"my-model": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "tierMultipliers": {"TIER": 0.5}}}}""".Replace("TIER", tier, StringComparison.Ordinal));
 
         var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
 

@@ -78,7 +78,7 @@ public sealed class PriceTableTests
     [Fact]
     public void Embedded_Table_HasExactlyTheReferenceChatModels()
     {
-        var expected = ChatModels.Select(row => (string)row.GetData()[0]!).Order(StringComparer.Ordinal);
+        var expected = ChatModels.Select(row => row.Data.Item1).Order(StringComparer.Ordinal);
 
         Assert.Equal(expected, PriceTable.Embedded.Models.Keys.Order(StringComparer.Ordinal));
     }

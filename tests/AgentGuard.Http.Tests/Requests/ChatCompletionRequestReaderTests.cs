@@ -32,7 +32,7 @@ public sealed class ChatCompletionRequestReaderTests
     public void Read_FullBody_CountsEverything()
     {
         const string prediction = """{"type":"content","content":"déjà vu"}""";
-        string body = $$"""
+        string body = """
             {
               "model": "gpt-4o-2024-08-06",
               "messages": [
@@ -52,14 +52,14 @@ public sealed class ChatCompletionRequestReaderTests
               "stream": true,
               "stream_options": {"include_usage": false, "other": 1},
               "service_tier": "flex",
-              "prediction": {{prediction}},
+              "prediction": PREDICTION,
               "response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "object"}}},
               "audio": null,
               "modalities": ["text"],
               "metadata": {"name": "not a message name"},
               "user": "u1"
             }
-            """;
+            """.Replace("PREDICTION", prediction, StringComparison.Ordinal);
 
         var request = Read(body);
 
@@ -206,17 +206,6 @@ public sealed class ChatCompletionRequestReaderTests
         Assert.Equal(UnboundedRequestReason.MalformedBody, ex.Reason);
         Assert.StartsWith("The Chat Completions request cannot be read:", ex.Message, StringComparison.Ordinal);
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void Read_InvalidUtf8_ThrowsMalformed()
-    {
-        byte[] body = [.. "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\""u8, 0xC3, 0x28, .. "\"}]}"u8];
-
-        var ex = Assert.Throws<UnboundedRequestException>(() => ChatCompletionRequestReader.Read(body));
-
-        Assert.Equal(UnboundedRequestReason.MalformedBody, ex.Reason);
-        Assert.IsType<System.Text.Json.JsonException>(ex.InnerException, exactMatch: false);
     }
 
     [Theory]
