@@ -108,6 +108,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
     /// <summary>Reads, prices and reserves the call; or refuses it.</summary>
     private async ValueTask<Admission> AdmitAsync(HttpRequestMessage httpRequest, byte[] body, bool async, CancellationToken cancellationToken)
     {
+        var scope = ScopeOf(httpRequest);
         ChatCompletionRequest request;
         PricedModel priced;
         ServiceTier tier;
@@ -119,25 +120,46 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         }
         catch (AgentGuardException ex) when (ex is UnboundedRequestException or UnknownModelPriceException)
         {
-            return Unbounded(ex);
+            return Unbounded(ex, scope);
         }
 
         // The byte bound costs nothing to compute; the tokenizer tightens it only when the budget is too tight for it.
+        var pools = _session.PoolsFor(scope);
         var bound = ChatCostEstimator.ByBytes(request, priced, tier);
         string leaseId = Guid.NewGuid().ToString("N");
-        var result = await ReserveAsync(leaseId, bound.Micros, async, cancellationToken).ConfigureAwait(false);
-        if (!result.Granted && ChatCostEstimator.ByTokenizer(body, request, priced, tier) is { } exact && exact.Micros < bound.Micros)
+        ReservationResult result;
+        try
         {
-            bound = exact;
-            result = await ReserveAsync(leaseId, bound.Micros, async, cancellationToken).ConfigureAwait(false);
+            result = await ReserveAsync(leaseId, pools, bound.Micros, request.Model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
+            if (!result.Granted)
+            {
+                if (ChatCostEstimator.ByTokenizer(body, request, priced, tier) is { } exact && exact.Micros < bound.Micros)
+                {
+                    bound = exact;
+                }
+
+                result = await ReserveAsync(leaseId, pools, bound.Micros, request.Model, countRefusal: true, async, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (BudgetLedgerUnavailableException ex)
+        {
+            if (_policy.FailOpen)
+            {
+                Log.FailedOpen(_session.Logger, ex, _session.Name, request.Model);
+                return new Admission(request, null, null);
+            }
+
+            _session.RecordRefused(scope, request.Model, "ledger_unavailable");
+            Log.RequestRefused(_session.Logger, _session.Name, ex.Message);
+            throw;
         }
 
         if (!result.Granted)
         {
-            return new Admission(request, null, Refuse(httpRequest, request.Model, bound.Micros, result.Pool));
+            return new Admission(request, null, Refuse(httpRequest, scope, request.Model, bound.Micros, result.Pool));
         }
 
-        _session.RecordAdmitted(request.Model, bound.Micros);
+        _session.RecordAdmitted(scope, request.Model, bound.Micros);
         if (_session.Logger.IsEnabled(LogLevel.Debug))
         {
             Log.Reserved(_session.Logger, _session.Name, Micros.ToUsd(bound.Micros), request.Model, leaseId, bound.InputTokens, bound.OutputTokens, tier, bound.FromTokenizer);
@@ -147,21 +169,26 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             }
         }
 
-        return new Admission(request, new CallReservation(_session, request.Model, priced, tier, leaseId, bound.Micros, _policy.LeaseDuration), null);
+        return new Admission(request, new CallReservation(_session, scope, request.Model, priced, tier, leaseId, bound.Micros, _policy.LeaseDuration), null);
     }
 
-    private ValueTask<ReservationResult> ReserveAsync(string leaseId, long micros, bool async, CancellationToken cancellationToken)
+    /// <summary>The call's scope: carried by the request, else chosen by the app's selector, else the ambient scope.</summary>
+    private BudgetScope? ScopeOf(HttpRequestMessage request) =>
+        request.Options.TryGetValue(BudgetScope.RequestOptionKey, out var carried) ? carried
+        : _policy.ScopeSelector?.SelectScope(request) ?? BudgetScope.Current;
+
+    private ValueTask<ReservationResult> ReserveAsync(string leaseId, BudgetPool[] pools, long micros, string model, bool countRefusal, bool async, CancellationToken cancellationToken)
     {
-        var reservation = new ReservationRequest(leaseId, _session.Pools, micros, _policy.LeaseDuration);
+        var reservation = new ReservationRequest(leaseId, pools, micros, _policy.LeaseDuration) { Model = model, CountRefusal = countRefusal };
         return async ? _session.Ledger.ReserveAsync(reservation, cancellationToken) : ValueTask.FromResult(_session.Ledger.Reserve(reservation));
     }
 
-    private Admission Unbounded(AgentGuardException refusal)
+    private Admission Unbounded(AgentGuardException refusal, BudgetScope? scope)
     {
         string model = (refusal as UnknownModelPriceException)?.Model ?? "unknown";
         if (!_policy.AllowUnboundedRequests)
         {
-            _session.RecordRefused(model, refusal is UnknownModelPriceException ? "unknown_price" : "unbounded");
+            _session.RecordRefused(scope, model, refusal is UnknownModelPriceException ? "unknown_price" : "unbounded");
             Log.RequestRefused(_session.Logger, _session.Name, refusal.Message);
             throw refusal;
         }
@@ -170,11 +197,12 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         return new Admission(null, null, null);
     }
 
-    private HttpResponseMessage Refuse(HttpRequestMessage request, string model, long requiredMicros, BudgetPoolState pool)
+    private HttpResponseMessage Refuse(HttpRequestMessage request, BudgetScope? scope, string model, long requiredMicros, BudgetPoolState pool)
     {
+        var (poolScope, window) = BudgetDefinition.Describe(pool.Key);
         var exception = new BudgetExceededException(_session.Name, Micros.ToUsd(pool.LimitMicros), Micros.ToUsd(pool.SpentMicros),
-            Micros.ToUsd(pool.ReservedMicros), Micros.ToUsd(requiredMicros), model);
-        _session.RecordRefused(model, "budget_exceeded");
+            Micros.ToUsd(pool.ReservedMicros), Micros.ToUsd(requiredMicros), model, poolScope, window);
+        _session.RecordRefused(scope, model, "budget_exceeded");
         Log.BudgetExceeded(_session.Logger, _session.Name, model, exception.RequiredUsd, exception.RemainingUsd);
         if (_policy.OnBudgetExceeded is { } onBudgetExceeded)
         {

@@ -23,10 +23,8 @@ public sealed partial class BudgetedSession
         AgentGuardOptionsValidator.ThrowIfInvalid(options);
         var time = timeProvider ?? TimeProvider.System;
         return new BudgetedSession(
-            options.BudgetName ?? "default",
-            Micros.LimitFromUsd(options.BudgetUsd),
+            new BudgetDefinition(options.BudgetName ?? "default", options),
             ledger ?? new InMemoryBudgetLedger(time),
-            options.WarningThresholds,
             options.OnWarning is { } onWarning ? [onWarning] : [],
             time,
             loggerFactory,

@@ -7,57 +7,54 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace AgentGuard.Http;
 
 /// <summary>
-/// One budget: its limit, what it has spent and reserved, and this process's call counts since the last reset.
-/// Every guarded client that names the budget draws from the same session. Thread-safe.
-/// With dependency injection, resolve it with <c>sp.GetRequiredKeyedService&lt;BudgetedSession&gt;(budgetName)</c>;
-/// without, <see cref="OpenAI"/> returns a guarded OpenAI client and its session.
+/// One budget (or one scope of a budget): its limit, what it has spent and reserved in the current window, and this
+/// process's call counts since the last reset. Every guarded client that names the budget draws from it. Thread-safe.
+/// With dependency injection, resolve it with <c>sp.GetRequiredKeyedService&lt;BudgetedSession&gt;(budgetName)</c>, or a
+/// scope's with <see cref="IBudgetSessionProvider"/>; without, <see cref="OpenAI"/> returns a guarded OpenAI client and its session.
 /// </summary>
 public sealed partial class BudgetedSession
 {
-    private readonly BudgetPool[] _pools;
-    private readonly decimal[] _thresholds;
-    private readonly Action<BudgetWarning>[] _onWarning;
-    private readonly ConcurrentDictionary<string, long> _spendByModel = new(StringComparer.Ordinal);
-    private long _calls;
-    private long _refusedCalls;
+    private readonly BudgetDefinition _budget;
+    private readonly Shared _shared;
 
-    internal BudgetedSession(
-        string name,
-        long limitMicros,
-        IBudgetLedger ledger,
-        IEnumerable<decimal> warningThresholds,
-        IEnumerable<Action<BudgetWarning>> onWarning,
-        TimeProvider timeProvider,
-        ILoggerFactory? loggerFactory,
-        AgentGuardMetrics metrics)
+    internal BudgetedSession(BudgetDefinition budget, IBudgetLedger ledger, IEnumerable<Action<BudgetWarning>> onWarning, TimeProvider timeProvider, ILoggerFactory? loggerFactory, AgentGuardMetrics metrics)
     {
-        Name = name;
-        Ledger = ledger;
-        _pools = [new BudgetPool(name, limitMicros)];
-        _thresholds = [.. warningThresholds.Distinct().Order()];
-        _onWarning = [.. onWarning.Distinct()];
-        Time = timeProvider;
-        Logger = (ILogger?)loggerFactory?.CreateLogger<BudgetGuardHandler>() ?? NullLogger.Instance;
-        Metrics = metrics;
+        _budget = budget;
+        _shared = new Shared(
+            ledger,
+            [.. onWarning.Distinct()],
+            timeProvider,
+            (ILogger?)loggerFactory?.CreateLogger<BudgetGuardHandler>() ?? NullLogger.Instance,
+            metrics);
+    }
+
+    private BudgetedSession(BudgetedSession budget, BudgetScope scope)
+    {
+        _budget = budget._budget;
+        _shared = budget._shared;
+        Scope = scope;
     }
 
     /// <summary>The budget's name: clients naming it share it.</summary>
-    public string Name { get; }
+    public string Name => _budget.Name;
 
-    internal IBudgetLedger Ledger { get; }
+    /// <summary>The scope this session reports on, or <see langword="null"/> for the whole budget.</summary>
+    public BudgetScope? Scope { get; }
 
-    internal IReadOnlyList<BudgetPool> Pools => _pools;
+    internal IBudgetLedger Ledger => _shared.Ledger;
 
-    internal TimeProvider Time { get; }
+    internal TimeProvider Time => _shared.Time;
 
-    internal ILogger Logger { get; }
+    internal ILogger Logger => _shared.Logger;
 
-    internal AgentGuardMetrics Metrics { get; }
+    internal AgentGuardMetrics Metrics => _shared.Metrics;
 
-    /// <summary>The budget's limit, in USD.</summary>
+    internal BudgetDefinition Definition => _budget;
+
+    /// <summary>The limit, in USD (the stored limit, which may have been changed since the options seeded it).</summary>
     public decimal GetBudget() => Micros.ToUsd(State().LimitMicros);
 
-    /// <summary>What settled calls have cost since the last reset, in USD.</summary>
+    /// <summary>What settled calls have cost in the current window since the last reset, in USD.</summary>
     public decimal GetTotalSpent() => Micros.ToUsd(State().SpentMicros);
 
     /// <summary>What calls in flight hold, in USD.</summary>
@@ -71,48 +68,64 @@ public sealed partial class BudgetedSession
 
     /// <inheritdoc cref="GetSummary"/>
     public async ValueTask<BudgetSummary> GetSummaryAsync(CancellationToken cancellationToken = default) =>
-        Summarize(await Ledger.GetStateAsync(_pools[0], cancellationToken).ConfigureAwait(false));
+        Summarize(await Ledger.GetStateAsync(OwnPool(), cancellationToken).ConfigureAwait(false));
 
     /// <summary>
-    /// Zeroes spent, the call counts and the warning state. Reservations of calls in flight are kept and settle
-    /// into the reset budget.
+    /// Zeroes spent (of the current window, for a windowed budget), the call counts and the warning state. Reservations of
+    /// calls in flight are kept and settle into the reset budget.
     /// </summary>
     public void Reset()
     {
-        Ledger.Reset(Name);
-        ResetCounts();
+        Ledger.Reset(OwnPool().Key);
+        Counters().Reset();
     }
 
     /// <inheritdoc cref="Reset"/>
     public async ValueTask ResetAsync(CancellationToken cancellationToken = default)
     {
-        await Ledger.ResetAsync(Name, cancellationToken).ConfigureAwait(false);
-        ResetCounts();
+        await Ledger.ResetAsync(OwnPool().Key, cancellationToken).ConfigureAwait(false);
+        Counters().Reset();
     }
 
-    internal void RecordAdmitted(string model, long reservedMicros)
+    /// <summary>The session of one scope of this budget (its limit, spend and counts).</summary>
+    /// <exception cref="InvalidOperationException">The scope's innermost level has no limit, so it has no pool of its own.</exception>
+    internal BudgetedSession ForScope(BudgetScope scope)
     {
-        Interlocked.Increment(ref _calls);
+        if (scope.Segments.Count == 0)
+        {
+            return this;
+        }
+
+        if (_budget.LimitOf(scope.Segments[^1]) is null)
+        {
+            throw new InvalidOperationException(
+                $"The scope '{scope}' of budget '{Name}' has no limit, so it has no pool of its own: configure AgentGuardOptions.ScopeLimits[\"{scope.Segments[^1].Level}\"].");
+        }
+
+        return new BudgetedSession(this, scope);
+    }
+
+    /// <summary>The pools a call in <paramref name="scope"/> draws from now.</summary>
+    internal BudgetPool[] PoolsFor(BudgetScope? scope) => _budget.PoolsFor(scope, Time.GetUtcNow());
+
+    internal void RecordAdmitted(BudgetScope? scope, string model, long reservedMicros)
+    {
+        ForEachScopeLevel(scope, static c => c.AddCall());
         Metrics.Reserved(Name, model, reservedMicros);
     }
 
-    internal void RecordRefused(string model, string reason)
+    internal void RecordRefused(BudgetScope? scope, string model, string reason)
     {
-        Interlocked.Increment(ref _refusedCalls);
+        ForEachScopeLevel(scope, static c => c.AddRefusal());
         Metrics.Refused(Name, model, reason);
     }
 
-    /// <summary>Applies a settlement to the ledger, then records it and raises the warnings it crossed.</summary>
-    internal async ValueTask SettleAsync(CallReservation reservation, long costMicros, string outcome, string reason, bool async)
+    /// <summary>Records a settlement the ledger applied, and raises the warnings it crossed.</summary>
+    internal async ValueTask OnSettledAsync(CallReservation reservation, SettlementResult result, long costMicros, string outcome, string reason, bool async)
     {
-        // Settlement must happen even when the caller has given up on the call.
-        var result = costMicros == 0 && outcome == SettlementOutcomes.Released
-            ? (async ? await Ledger.ReleaseAsync(reservation.LeaseId).ConfigureAwait(false) : Ledger.Release(reservation.LeaseId))
-            : (async ? await Ledger.CommitAsync(reservation.LeaseId, costMicros).ConfigureAwait(false) : Ledger.Commit(reservation.LeaseId, costMicros));
-
         if (costMicros > 0)
         {
-            _spendByModel.AddOrUpdate(reservation.Model, static (_, add) => add, static (_, total, add) => total + add, costMicros);
+            ForEachScopeLevel(reservation.Scope, c => c.AddSpend(reservation.Model, costMicros));
         }
 
         Metrics.Settled(Name, reservation.Model, reservation.ReservedMicros, costMicros, outcome);
@@ -128,22 +141,19 @@ public sealed partial class BudgetedSession
 
         foreach (var pool in result.Pools)
         {
-            if (pool.Key == Name)
-            {
-                await RaiseWarningsAsync(pool, async).ConfigureAwait(false);
-            }
+            await RaiseWarningsAsync(pool, async).ConfigureAwait(false);
         }
     }
 
     private async ValueTask RaiseWarningsAsync(BudgetPoolState pool, bool async)
     {
-        if (_onWarning.Length == 0 || pool.LimitMicros == 0)
+        if (_shared.OnWarning.Length == 0 || pool.LimitMicros == 0)
         {
             return;
         }
 
         // Ascending, so one settlement that crosses several thresholds raises them in order.
-        foreach (decimal threshold in _thresholds)
+        foreach (decimal threshold in _budget.Thresholds)
         {
             if (pool.SpentMicros * 100m < threshold * pool.LimitMicros)
             {
@@ -151,15 +161,20 @@ public sealed partial class BudgetedSession
             }
 
             bool claimed = async
-                ? await Ledger.TryClaimWarningAsync(Name, threshold).ConfigureAwait(false)
-                : Ledger.TryClaimWarning(Name, threshold);
+                ? await Ledger.TryClaimWarningAsync(pool.Key, threshold).ConfigureAwait(false)
+                : Ledger.TryClaimWarning(pool.Key, threshold);
             if (!claimed)
             {
                 continue;
             }
 
-            var warning = new BudgetWarning(Name, threshold, Micros.ToUsd(pool.SpentMicros), Micros.ToUsd(pool.RemainingMicros), Micros.ToUsd(pool.LimitMicros));
-            foreach (var callback in _onWarning)
+            var (scope, window) = BudgetDefinition.Describe(pool.Key);
+            var warning = new BudgetWarning(Name, threshold, Micros.ToUsd(pool.SpentMicros), Micros.ToUsd(pool.RemainingMicros), Micros.ToUsd(pool.LimitMicros))
+            {
+                Scope = scope,
+                Window = window,
+            };
+            foreach (var callback in _shared.OnWarning)
             {
                 Invoke(callback, warning, nameof(AgentGuardOptions.OnWarning));
             }
@@ -181,23 +196,70 @@ public sealed partial class BudgetedSession
         }
     }
 
-    private BudgetPoolState State() => Ledger.GetState(_pools[0]);
+    private BudgetPool OwnPool() => PoolsFor(Scope)[^1];
 
-    private void ResetCounts()
+    private BudgetPoolState State() => Ledger.GetState(OwnPool());
+
+    private CallCounters Counters() => _shared.Counters.GetOrAdd(Scope?.ToString() ?? "", static _ => new CallCounters());
+
+    // The budget's counters and those of each level of the call's scope.
+    private void ForEachScopeLevel(BudgetScope? scope, Action<CallCounters> update)
     {
-        Interlocked.Exchange(ref _calls, 0);
-        Interlocked.Exchange(ref _refusedCalls, 0);
-        _spendByModel.Clear();
+        update(_shared.Counters.GetOrAdd("", static _ => new CallCounters()));
+        for (int depth = 1; depth <= (scope?.Segments.Count ?? 0); depth++)
+        {
+            string key = BudgetScope.Create(scope!.Segments.Take(depth)).ToString();
+            update(_shared.Counters.GetOrAdd(key, static _ => new CallCounters()));
+        }
     }
 
-    private BudgetSummary Summarize(BudgetPoolState state) => new(
-        Name,
-        Micros.ToUsd(state.LimitMicros),
-        Micros.ToUsd(state.SpentMicros),
-        Micros.ToUsd(state.ReservedMicros),
-        Micros.ToUsd(state.RemainingMicros),
-        state.LimitMicros == 0 ? 0m : Math.Round(state.SpentMicros * 100m / state.LimitMicros, 4),
-        Interlocked.Read(ref _calls),
-        Interlocked.Read(ref _refusedCalls),
-        _spendByModel.ToDictionary(static p => p.Key, static p => Micros.ToUsd(p.Value), StringComparer.Ordinal));
+    private BudgetSummary Summarize(BudgetPoolState state)
+    {
+        var counters = Counters();
+        return new BudgetSummary(
+            Name,
+            Micros.ToUsd(state.LimitMicros),
+            Micros.ToUsd(state.SpentMicros),
+            Micros.ToUsd(state.ReservedMicros),
+            Micros.ToUsd(state.RemainingMicros),
+            state.LimitMicros == 0 ? 0m : Math.Round(state.SpentMicros * 100m / state.LimitMicros, 4),
+            counters.Calls,
+            counters.RefusedCalls,
+            counters.SpendByModel());
+    }
+
+    /// <summary>What the sessions of one budget (the budget's and its scopes') share.</summary>
+    private sealed record Shared(IBudgetLedger Ledger, Action<BudgetWarning>[] OnWarning, TimeProvider Time, ILogger Logger, AgentGuardMetrics Metrics)
+    {
+        public ConcurrentDictionary<string, CallCounters> Counters { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>This process's counts for one budget or scope since its last reset.</summary>
+    private sealed class CallCounters
+    {
+        private readonly ConcurrentDictionary<string, long> _spendByModel = new(StringComparer.Ordinal);
+        private long _calls;
+        private long _refused;
+
+        public long Calls => Interlocked.Read(ref _calls);
+
+        public long RefusedCalls => Interlocked.Read(ref _refused);
+
+        public void AddCall() => Interlocked.Increment(ref _calls);
+
+        public void AddRefusal() => Interlocked.Increment(ref _refused);
+
+        public void AddSpend(string model, long micros) =>
+            _spendByModel.AddOrUpdate(model, static (_, add) => add, static (_, total, add) => total + add, micros);
+
+        public IReadOnlyDictionary<string, decimal> SpendByModel() =>
+            _spendByModel.ToDictionary(static p => p.Key, static p => Micros.ToUsd(p.Value), StringComparer.Ordinal);
+
+        public void Reset()
+        {
+            Interlocked.Exchange(ref _calls, 0);
+            Interlocked.Exchange(ref _refused, 0);
+            _spendByModel.Clear();
+        }
+    }
 }

@@ -32,6 +32,7 @@ public static class AgentGuardHttpClientBuilderExtensions
         if (!services.Any(d => d.ServiceType == typeof(BudgetRegistry)))
         {
             services.AddSingleton<BudgetRegistry>();
+            services.AddSingleton<IBudgetSessionProvider>(static sp => sp.GetRequiredService<BudgetRegistry>());
             services.AddKeyedSingleton<BudgetedSession>(KeyedService.AnyKey,
                 static (sp, key) => sp.GetRequiredService<BudgetRegistry>().GetSession(key as string
                     ?? throw new InvalidOperationException("A BudgetedSession is resolved by its budget name (a string).")));

@@ -10,5 +10,14 @@ internal sealed class AgentGuardRegistrations
         options.BudgetName ?? (string.IsNullOrEmpty(clientName) ? "default" : clientName);
 }
 
+/// <summary>The store of one budget, named after the budget (set by <c>AddAgentGuardBudget(name).UseLedger(...)</c>).</summary>
+internal sealed class AgentGuardBudgetOptions
+{
+    public List<LedgerRegistration> Ledgers { get; } = [];
+}
+
+/// <summary>A ledger factory and a description of its store (without credentials) that tells two stores apart.</summary>
+internal sealed record LedgerRegistration(string Description, Func<IServiceProvider, IBudgetLedger> Factory);
+
 /// <summary>A marker validated on start: the budgets that several clients share are configured alike.</summary>
 internal sealed class SharedBudgetsMarker;

@@ -7,20 +7,27 @@ using Microsoft.Extensions.Options;
 namespace AgentGuard.Http.DependencyInjection;
 
 /// <summary>
-/// The process's budgets (one session and one ledger per budget name) and the compiled policy of each guarded
+/// The process's budgets (one session per budget name, on the budget's ledger) and the compiled policy of each guarded
 /// client. A singleton: the factory's handlers are pooled and recycled, the budgets they draw from are not.
 /// </summary>
 internal sealed class BudgetRegistry(
     IOptionsMonitor<AgentGuardOptions> options,
+    IOptionsMonitor<AgentGuardBudgetOptions> budgets,
     IOptions<AgentGuardRegistrations> registrations,
-    IServiceProvider services)
+    IServiceProvider services) : IBudgetSessionProvider
 {
     private readonly ConcurrentDictionary<string, Lazy<BudgetedSession>> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<GuardPolicy>> _policies = new(StringComparer.Ordinal);
 
+    // One ledger per store: budgets kept in the same store share its connection.
+    private readonly ConcurrentDictionary<string, Lazy<IBudgetLedger>> _ledgers = new(StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> BudgetNames => [.. ClientsByBudget().Select(b => b.Key).Order(StringComparer.Ordinal)];
+
     public BudgetGuardHandler CreateHandler(string clientName)
     {
-        var policy = _policies.GetOrAdd(clientName, name => new Lazy<GuardPolicy>(() => GuardPolicy.From(options.Get(name)))).Value;
+        var policy = _policies.GetOrAdd(clientName, name => new Lazy<GuardPolicy>(
+            () => GuardPolicy.From(options.Get(name), (IBudgetScopeSelector?)services.GetService(typeof(IBudgetScopeSelector))))).Value;
         var session = GetSession(AgentGuardRegistrations.BudgetNameOf(clientName, options.Get(clientName)));
         return new BudgetGuardHandler(session, policy);
     }
@@ -28,19 +35,25 @@ internal sealed class BudgetRegistry(
     public BudgetedSession GetSession(string budgetName) =>
         _sessions.GetOrAdd(budgetName, name => new Lazy<BudgetedSession>(() => CreateSession(name))).Value;
 
+    public BudgetedSession Get(string budgetName, BudgetScope? scope = null)
+    {
+        var session = GetSession(budgetName);
+        return scope is null ? session : session.ForScope(scope);
+    }
+
     /// <summary>The clients of each budget, with their options (validated, so a bad one throws here).</summary>
     public ILookup<string, (string Client, AgentGuardOptions Options)> ClientsByBudget() =>
         registrations.Value.ClientNames
             .Select(client => (Client: client, Options: options.Get(client)))
             .ToLookup(c => AgentGuardRegistrations.BudgetNameOf(c.Client, c.Options), StringComparer.Ordinal);
 
-    /// <summary>Why clients that share a budget conflict, or <see langword="null"/>.</summary>
+    /// <summary>Why clients that share a budget conflict, or a budget has two stores, or <see langword="null"/>.</summary>
     public string? FindConflicts()
     {
-        ILookup<string, (string Client, AgentGuardOptions Options)> budgets;
+        ILookup<string, (string Client, AgentGuardOptions Options)> clients;
         try
         {
-            budgets = ClientsByBudget();
+            clients = ClientsByBudget();
         }
         catch (OptionsValidationException)
         {
@@ -49,9 +62,10 @@ internal sealed class BudgetRegistry(
         }
 
         var errors = new List<string>();
-        foreach (var budget in budgets)
+        foreach (var budget in clients)
         {
             var first = budget.First();
+            string fingerprint = new BudgetDefinition(budget.Key, first.Options).Fingerprint();
             foreach (var other in budget.Skip(1))
             {
                 if (other.Options.BudgetUsd != first.Options.BudgetUsd)
@@ -59,11 +73,17 @@ internal sealed class BudgetRegistry(
                     errors.Add($"The HttpClients '{first.Client}' and '{other.Client}' share the budget '{budget.Key}' but configure different limits " +
                         $"({first.Options.BudgetUsd} and {other.Options.BudgetUsd} USD).");
                 }
-
-                if (!first.Options.WarningThresholds.Order().SequenceEqual(other.Options.WarningThresholds.Order()))
+                else if (new BudgetDefinition(budget.Key, other.Options).Fingerprint() != fingerprint)
                 {
-                    errors.Add($"The HttpClients '{first.Client}' and '{other.Client}' share the budget '{budget.Key}' but configure different warning thresholds.");
+                    errors.Add($"The HttpClients '{first.Client}' and '{other.Client}' share the budget '{budget.Key}' but configure it differently " +
+                        "(warning thresholds, window, time zone or scope limits).");
                 }
+            }
+
+            var stores = budgets.Get(budget.Key).Ledgers.Select(l => l.Description).Distinct(StringComparer.Ordinal).ToList();
+            if (stores.Count > 1)
+            {
+                errors.Add($"The budget '{budget.Key}' is given {stores.Count} stores ({string.Join(", ", stores)}); a budget lives in one store.");
             }
         }
 
@@ -76,7 +96,7 @@ internal sealed class BudgetRegistry(
         if (clients.Count == 0)
         {
             throw new InvalidOperationException(
-                $"No guarded HttpClient uses the budget '{budgetName}'. Budgets: {string.Join(", ", ClientsByBudget().Select(b => $"'{b.Key}'"))}.");
+                $"No guarded HttpClient uses the budget '{budgetName}'. Budgets: {string.Join(", ", BudgetNames.Select(b => $"'{b}'"))}.");
         }
 
         if (FindConflicts() is { } conflict)
@@ -84,17 +104,25 @@ internal sealed class BudgetRegistry(
             throw new OptionsValidationException(budgetName, typeof(AgentGuardOptions), [conflict]);
         }
 
-        var first = clients[0].Options;
         var time = (TimeProvider?)services.GetService(typeof(TimeProvider)) ?? TimeProvider.System;
         return new BudgetedSession(
-            budgetName,
-            Micros.LimitFromUsd(first.BudgetUsd),
-            new InMemoryBudgetLedger(time),
-            first.WarningThresholds,
+            new BudgetDefinition(budgetName, clients[0].Options),
+            LedgerOf(budgetName, time),
             clients.Select(c => c.Options.OnWarning).OfType<Action<BudgetWarning>>(),
             time,
             (ILoggerFactory?)services.GetService(typeof(ILoggerFactory)),
             AgentGuardMetrics.Create((IMeterFactory?)services.GetService(typeof(IMeterFactory))));
+    }
+
+    private IBudgetLedger LedgerOf(string budgetName, TimeProvider time)
+    {
+        if (budgets.Get(budgetName).Ledgers is not [var store, ..])
+        {
+            // The default: the budget lives in this process's memory, one ledger per budget.
+            return new InMemoryBudgetLedger(time);
+        }
+
+        return _ledgers.GetOrAdd(store.Description, _ => new Lazy<IBudgetLedger>(() => store.Factory(services))).Value;
     }
 }
 

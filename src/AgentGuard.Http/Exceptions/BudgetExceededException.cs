@@ -6,9 +6,11 @@ namespace AgentGuard.Http;
 public sealed class BudgetExceededException : AgentGuardException
 {
     /// <summary>Creates the exception.</summary>
-    public BudgetExceededException(string budgetName, decimal budgetUsd, decimal spentUsd, decimal reservedUsd, decimal requiredUsd, string model)
-        : base(Describe(budgetName, budgetUsd, spentUsd, reservedUsd, requiredUsd, model))
+    public BudgetExceededException(string budgetName, decimal budgetUsd, decimal spentUsd, decimal reservedUsd, decimal requiredUsd, string model, string? scope = null, string? window = null)
+        : base(Describe($"'{budgetName}'" + (scope is null ? "" : $" (scope {scope})") + (window is null ? "" : $" in window {window}"), budgetUsd, spentUsd, reservedUsd, requiredUsd, model))
     {
+        Scope = scope;
+        Window = window;
         BudgetName = budgetName;
         BudgetUsd = budgetUsd;
         SpentUsd = spentUsd;
@@ -38,9 +40,15 @@ public sealed class BudgetExceededException : AgentGuardException
     /// <summary>The model the refused call asked for.</summary>
     public string Model { get; }
 
+    /// <summary>The scope whose pool refused the call (<c>tenant:42</c>), or <see langword="null"/> when the budget itself did.</summary>
+    public string? Scope { get; }
+
+    /// <summary>The window the call was refused in (<c>2026-11</c>), or <see langword="null"/> for a budget without windows.</summary>
+    public string? Window { get; }
+
     private static string Describe(string budgetName, decimal budget, decimal spent, decimal reserved, decimal required, string model) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"Budget '{budgetName}' cannot cover this call to {model}: it may cost up to ${required:0.######}, " +
+            $"Budget {budgetName} cannot cover this call to {model}: it may cost up to ${required:0.######}, " +
             $"and of the ${budget:0.######} budget ${spent:0.######} is spent and ${reserved:0.######} is reserved by calls in flight " +
             $"(${Math.Max(0m, budget - spent - reserved):0.######} remains). The call was not sent.");
 }

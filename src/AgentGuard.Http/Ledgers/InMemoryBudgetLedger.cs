@@ -16,12 +16,16 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
     private readonly Dictionary<string, Lease> _leases = new(StringComparer.Ordinal);
     private readonly PriorityQueue<Lease, long> _expiries = new();
     private readonly Queue<Lease> _finished = new();
+    private readonly LinkedList<SpendLogEntry> _spendLog = new();
+    private readonly SpendLogRetention _retention;
 
     /// <summary>Creates an empty ledger.</summary>
     /// <param name="timeProvider">The clock that judges lease expiry; <see cref="TimeProvider.System"/> when omitted.</param>
-    public InMemoryBudgetLedger(TimeProvider? timeProvider = null)
+    /// <param name="retention">How much of the spend log to keep; <see cref="SpendLogRetention.Default"/> when omitted.</param>
+    public InMemoryBudgetLedger(TimeProvider? timeProvider = null, SpendLogRetention? retention = null)
     {
         _time = timeProvider ?? TimeProvider.System;
+        _retention = retention ?? SpendLogRetention.Default;
     }
 
     /// <inheritdoc />
@@ -63,6 +67,11 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
             {
                 if (pool.Spent + pool.Reserved + request.AmountMicros > pool.Limit)
                 {
+                    if (request.CountRefusal)
+                    {
+                        pool.Refusals++;
+                    }
+
                     return new ReservationResult(false, pool.State);
                 }
             }
@@ -72,7 +81,7 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
                 pool.Reserved += request.AmountMicros;
             }
 
-            var lease = new Lease(request.LeaseId, pools, request.AmountMicros, now + Ticks(request.LeaseDuration));
+            var lease = new Lease(request.LeaseId, pools, request.AmountMicros, now + Ticks(request.LeaseDuration), request.Model);
             _leases.Add(lease.Id, lease);
             _expiries.Enqueue(lease, lease.ExpiresAt);
             return new ReservationResult(true, pools[0].State);
@@ -84,18 +93,20 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
         ValueTask.FromResult(Commit(leaseId, actualCostMicros));
 
     /// <inheritdoc />
-    public SettlementResult Commit(string leaseId, long actualCostMicros)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(actualCostMicros);
-        return Settle(leaseId, actualCostMicros);
-    }
+    public SettlementResult Commit(string leaseId, long actualCostMicros) =>
+        Settle(new SettlementRequest(leaseId, actualCostMicros, SpendDetails.Of(SpendOutcome.SettledFromUsage)));
 
     /// <inheritdoc />
     public ValueTask<SettlementResult> ReleaseAsync(string leaseId, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult(Release(leaseId));
 
     /// <inheritdoc />
-    public SettlementResult Release(string leaseId) => Settle(leaseId, 0);
+    public SettlementResult Release(string leaseId) =>
+        Settle(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)));
+
+    /// <inheritdoc />
+    public ValueTask<SettlementResult> SettleAsync(SettlementRequest settlement, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Settle(settlement));
 
     /// <inheritdoc />
     public ValueTask<bool> ExtendAsync(string leaseId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
@@ -168,17 +179,23 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
         }
     }
 
-    private SettlementResult Settle(string leaseId, long actual)
+    /// <inheritdoc />
+    public SettlementResult Settle(SettlementRequest settlement)
     {
+        ArgumentNullException.ThrowIfNull(settlement);
+        long actual = settlement.CostMicros ?? 0;
+        ArgumentOutOfRangeException.ThrowIfNegative(actual);
         lock (_lock)
         {
-            Sweep(Now());
-            if (!_leases.TryGetValue(leaseId, out var lease))
+            long now = Now();
+            Sweep(now);
+            if (!_leases.TryGetValue(settlement.LeaseId, out var lease))
             {
                 return new SettlementResult(SettlementStatus.UnknownLease, []);
             }
 
             var status = SettlementStatus.Settled;
+            long charged = actual;
             switch (lease.State)
             {
                 case LeaseState.Settled:
@@ -199,7 +216,9 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
                     for (int i = 0; i < lease.Pools.Length; i++)
                     {
                         var pool = lease.Pools[i];
-                        pool.Spent += pool.Epoch == lease.ExpiredInEpochs![i] ? actual - lease.Amount : actual;
+                        bool sameEpoch = pool.Epoch == lease.ExpiredInEpochs![i];
+                        pool.Spent += sameEpoch ? actual - lease.Amount : actual;
+                        charged = sameEpoch ? actual - lease.Amount : actual;
                     }
 
                     status = SettlementStatus.SettledAfterExpiry;
@@ -208,12 +227,78 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
 
             lease.State = LeaseState.Settled;
             Remember(lease);
+            var details = settlement.Details;
+            Log(now, lease, details.Model ?? lease.Model, details.InputTokens, details.CachedInputTokens, details.OutputTokens, charged, details.Outcome);
             return new SettlementResult(status, States(lease.Pools));
         }
     }
 
-    private void Sweep(long now)
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<BudgetPoolState>> ListPoolsAsync(string? keyPrefix = null, CancellationToken cancellationToken = default)
     {
+        lock (_lock)
+        {
+            Sweep(Now());
+            IReadOnlyList<BudgetPoolState> pools = [.. _pools.Values
+                .Where(p => keyPrefix is null || p.Key.StartsWith(keyPrefix, StringComparison.Ordinal))
+                .OrderBy(p => p.Key, StringComparer.Ordinal)
+                .Select(p => p.State)];
+            return ValueTask.FromResult(pools);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<BudgetPoolState> SetLimitAsync(string poolKey, long limitMicros, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limitMicros);
+        lock (_lock)
+        {
+            Sweep(Now());
+            var pool = GetOrCreate(new BudgetPool(poolKey, limitMicros));
+            pool.Limit = limitMicros;
+            return ValueTask.FromResult(pool.State);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<SpendLogEntry>> ReadSpendLogAsync(SpendLogQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        lock (_lock)
+        {
+            Sweep(Now());
+            IReadOnlyList<SpendLogEntry> entries = [.. _spendLog
+                .Where(e => (query.PoolKeyPrefix is null || e.Pools.Any(p => p.StartsWith(query.PoolKeyPrefix, StringComparison.Ordinal)))
+                    && (query.Since is null || e.Timestamp >= query.Since)
+                    && (query.Until is null || e.Timestamp < query.Until))
+                .TakeLast(query.Limit)];
+            return ValueTask.FromResult(entries);
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<int> SweepExpiredAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return ValueTask.FromResult(Sweep(Now()));
+        }
+    }
+
+    private void Log(long now, Lease lease, string? model, long input, long cached, long output, long cost, SpendOutcome outcome)
+    {
+        var at = new DateTimeOffset(now, TimeSpan.Zero);
+        _spendLog.AddLast(new SpendLogEntry(at, lease.Id, lease.PoolKeys, model, input, cached, output, cost, lease.Amount, outcome));
+        while (_spendLog.Count > _retention.MaxEntries
+            || (_retention.MaxAge is { } maxAge && _spendLog.First is { } oldest && oldest.Value.Timestamp < at - maxAge))
+        {
+            _spendLog.RemoveFirst();
+        }
+    }
+
+    private int Sweep(long now)
+    {
+        int expired = 0;
         while (_expiries.TryPeek(out var lease, out long expiresAt) && expiresAt <= now)
         {
             _expiries.Dequeue();
@@ -234,8 +319,12 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
                 lease.ExpiredInEpochs[i] = pool.Epoch;
             }
 
+            expired++;
             Remember(lease);
+            Log(lease.ExpiresAt, lease, lease.Model, 0, 0, 0, lease.Amount, SpendOutcome.LeaseExpired);
         }
+
+        return expired;
     }
 
     private void Remember(Lease lease)
@@ -290,7 +379,9 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
     {
         public string Key { get; } = key;
 
-        public long Limit { get; } = limit;
+        public long Limit { get; set; } = limit;
+
+        public long Refusals { get; set; }
 
         public long Spent { get; set; }
 
@@ -300,14 +391,18 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
 
         public HashSet<decimal> Warned { get; } = [];
 
-        public BudgetPoolState State => new(Key, Limit, Spent, Reserved);
+        public BudgetPoolState State => new(Key, Limit, Spent, Reserved) { RefusedCalls = Refusals };
     }
 
-    private sealed class Lease(string id, Pool[] pools, long amount, long expiresAt)
+    private sealed class Lease(string id, Pool[] pools, long amount, long expiresAt, string? model)
     {
         public string Id { get; } = id;
 
         public Pool[] Pools { get; } = pools;
+
+        public string[] PoolKeys { get; } = [.. pools.Select(p => p.Key)];
+
+        public string? Model { get; } = model;
 
         public long Amount { get; } = amount;
 

@@ -60,6 +60,25 @@ public sealed class AgentGuardOptions
     /// guarantee that the budget is never exceeded. Default: <see langword="false"/>.
     /// </summary>
     public bool AllowUnboundedRequests { get; set; }
+
+    /// <summary>
+    /// Forward calls without a reservation when the ledger's store cannot be reached, instead of refusing them with
+    /// <see cref="BudgetLedgerUnavailableException"/>. Every such call is logged at Critical: while the store is down,
+    /// nothing limits the spend. Default: <see langword="false"/> (fail closed).
+    /// </summary>
+    public bool FailOpen { get; set; }
+
+    /// <summary>The calendar window the budget resets in (the limit applies per window). Budget-level. Default: <see cref="BudgetWindow.None"/>.</summary>
+    public BudgetWindow Window { get; set; }
+
+    /// <summary>The time zone windows follow (an IANA id such as <c>Europe/Paris</c>). Budget-level. Default: UTC.</summary>
+    public string? TimeZone { get; set; }
+
+    /// <summary>
+    /// Limits per scope level (for example <c>"tenant"</c>): a call in a scope reserves from the budget and from each
+    /// limited level of its scope, all or nothing. Budget-level. Default: none.
+    /// </summary>
+    public IDictionary<string, ScopeLimit> ScopeLimits { get; set; } = new Dictionary<string, ScopeLimit>(StringComparer.Ordinal);
 }
 
 /// <summary>How a call refused for budget is reported.</summary>

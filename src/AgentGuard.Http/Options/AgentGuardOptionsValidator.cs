@@ -43,9 +43,32 @@ internal sealed class AgentGuardOptionsValidator : IValidateOptions<AgentGuardOp
             yield return Invariant($"AgentGuardOptions.BudgetUsd must be at least 0.000001 (one micro-dollar), but it is {options.BudgetUsd}.");
         }
 
-        if (options.BudgetName is { } budgetName && string.IsNullOrWhiteSpace(budgetName))
+        if (options.BudgetName is { } budgetName && !BudgetPoolKeys.IsValidPart(budgetName))
         {
-            yield return "AgentGuardOptions.BudgetName must not be empty; leave it unset to use the HttpClient's name.";
+            yield return $"AgentGuardOptions.BudgetName must be non-empty and contain none of / : @ {{ }}, but it is '{budgetName}'; leave it unset to use the HttpClient's name.";
+        }
+
+        if (!Enum.IsDefined(options.Window))
+        {
+            yield return Invariant($"AgentGuardOptions.Window has an unknown value {(int)options.Window}.");
+        }
+
+        if (options.TimeZone is { } zone && !TryFindZone(zone))
+        {
+            yield return $"AgentGuardOptions.TimeZone '{zone}' is not a time zone this machine knows (use an IANA id such as Europe/Paris).";
+        }
+
+        foreach (var (level, limit) in options.ScopeLimits ?? new Dictionary<string, ScopeLimit>())
+        {
+            if (!BudgetPoolKeys.IsValidPart(level))
+            {
+                yield return $"AgentGuardOptions.ScopeLimits has an invalid level '{level}' (non-empty, none of / : @ {{ }}).";
+            }
+
+            if (limit?.DefaultUsd is <= 0m || (limit?.Overrides ?? new Dictionary<string, decimal>()).Values.Any(v => v <= 0m))
+            {
+                yield return $"AgentGuardOptions.ScopeLimits['{level}'] must have limits greater than zero.";
+            }
         }
 
         if (options.WarningThresholds is null)
@@ -114,4 +137,21 @@ internal sealed class AgentGuardOptionsValidator : IValidateOptions<AgentGuardOp
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static bool TryFindZone(string id)
+    {
+        try
+        {
+            TimeZoneInfo.FindSystemTimeZoneById(id);
+            return true;
+        }
+        catch (TimeZoneNotFoundException)
+        {
+            return false;
+        }
+        catch (InvalidTimeZoneException)
+        {
+            return false;
+        }
+    }
 }

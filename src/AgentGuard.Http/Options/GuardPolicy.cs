@@ -8,8 +8,10 @@ namespace AgentGuard.Http;
 /// </summary>
 internal sealed class GuardPolicy
 {
-    private GuardPolicy(AgentGuardOptions options, PriceTable prices)
+    private GuardPolicy(AgentGuardOptions options, PriceTable prices, IBudgetScopeSelector? scopeSelector)
     {
+        ScopeSelector = scopeSelector;
+        FailOpen = options.FailOpen;
         Prices = prices;
         DefaultTier = options.ServiceTier;
         RefusalMode = options.RefusalMode;
@@ -30,8 +32,14 @@ internal sealed class GuardPolicy
 
     public Action<BudgetExceededException>? OnBudgetExceeded { get; }
 
+    public bool FailOpen { get; }
+
+    /// <summary>The app's scope selector (from DI), consulted when a request carries no scope.</summary>
+    public IBudgetScopeSelector? ScopeSelector { get; }
+
     /// <summary>Compiles validated options. Throws <see cref="InvalidDataException"/> for an unreadable prices file.</summary>
-    public static GuardPolicy From(AgentGuardOptions options) => new(options, BuildPriceTable(options));
+    public static GuardPolicy From(AgentGuardOptions options, IBudgetScopeSelector? scopeSelector = null) =>
+        new(options, BuildPriceTable(options), scopeSelector);
 
     public static PriceTable BuildPriceTable(AgentGuardOptions options)
     {

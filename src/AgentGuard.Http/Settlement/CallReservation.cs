@@ -16,9 +16,10 @@ internal sealed class CallReservation
     private long _lastExtended;
     private int _settled;
 
-    public CallReservation(BudgetedSession session, string model, PricedModel? pricedModel, ServiceTier tier, string leaseId, long reservedMicros, TimeSpan leaseDuration)
+    public CallReservation(BudgetedSession session, BudgetScope? scope, string model, PricedModel? pricedModel, ServiceTier tier, string leaseId, long reservedMicros, TimeSpan leaseDuration)
     {
         _session = session;
+        Scope = scope;
         Model = model;
         _model = pricedModel;
         Tier = tier;
@@ -27,6 +28,8 @@ internal sealed class CallReservation
         _leaseDuration = leaseDuration;
         _lastExtended = session.Time.GetTimestamp();
     }
+
+    public BudgetScope? Scope { get; }
 
     public string Model { get; }
 
@@ -61,16 +64,17 @@ internal sealed class CallReservation
         }
 
         long cost = TokenRates.RoundUp(rates.CostMicros(usage.PromptTokens - usage.CachedTokens, usage.CachedTokens, usage.CompletionTokens));
-        return SettleAsync(cost, SettlementOutcomes.FromUsage, "the response reported its usage", async);
+        var details = new SpendDetails(SpendOutcome.SettledFromUsage, Model, usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens);
+        return SettleAsync(cost, details, SettlementOutcomes.FromUsage, "the response reported its usage", async);
     }
 
     /// <summary>Charges the whole reservation: the call may have been billed and nothing says for how much.</summary>
     public ValueTask ChargeInFullAsync(string reason, bool async) =>
-        SettleAsync(ReservedMicros, SettlementOutcomes.ChargedInFull, reason, async);
+        SettleAsync(ReservedMicros, new SpendDetails(SpendOutcome.ChargedInFull, Model), SettlementOutcomes.ChargedInFull, reason, async);
 
     /// <summary>Releases the reservation: the call was certainly not billed.</summary>
     public ValueTask ReleaseAsync(string reason, bool async) =>
-        SettleAsync(0, SettlementOutcomes.Released, reason, async);
+        SettleAsync(null, new SpendDetails(SpendOutcome.Released, Model), SettlementOutcomes.Released, reason, async);
 
     /// <summary>Extends the lease when half of it has passed, so that a long stream is not charged in full while it runs.</summary>
     public ValueTask ExtendIfDueAsync(bool async)
@@ -87,23 +91,48 @@ internal sealed class CallReservation
 
     private async ValueTask ExtendAsync(bool async)
     {
-        bool extended = async
-            ? await _session.Ledger.ExtendAsync(LeaseId, _leaseDuration).ConfigureAwait(false)
-            : _session.Ledger.Extend(LeaseId, _leaseDuration);
+        bool extended;
+        try
+        {
+            extended = async
+                ? await _session.Ledger.ExtendAsync(LeaseId, _leaseDuration).ConfigureAwait(false)
+                : _session.Ledger.Extend(LeaseId, _leaseDuration);
+        }
+        catch (BudgetLedgerUnavailableException ex)
+        {
+            // The stream goes on; if the store stays away, the lease expires and is charged in full.
+            Log.LedgerFailedDuringCall(_session.Logger, ex, _session.Name, LeaseId);
+            return;
+        }
+
         if (!extended && !IsSettled)
         {
             Log.LeaseExtensionFailed(_session.Logger, _session.Name, LeaseId);
         }
     }
 
-    private ValueTask SettleAsync(long costMicros, string outcome, string reason, bool async)
+    private async ValueTask SettleAsync(long? costMicros, SpendDetails details, string outcome, string reason, bool async)
     {
         if (Interlocked.Exchange(ref _settled, 1) != 0)
         {
-            return ValueTask.CompletedTask;
+            return;
         }
 
-        return _session.SettleAsync(this, costMicros, outcome, reason, async);
+        // Settlement must happen even when the caller has given up on the call: no cancellation token.
+        var settlement = new SettlementRequest(LeaseId, costMicros, details);
+        SettlementResult result;
+        try
+        {
+            result = async ? await _session.Ledger.SettleAsync(settlement).ConfigureAwait(false) : _session.Ledger.Settle(settlement);
+        }
+        catch (BudgetLedgerUnavailableException ex)
+        {
+            // The call's response is not the place to fail: the lease expires and is charged in full instead.
+            Log.LedgerFailedDuringCall(_session.Logger, ex, _session.Name, LeaseId);
+            return;
+        }
+
+        await _session.OnSettledAsync(this, result, costMicros ?? 0, outcome, reason, async).ConfigureAwait(false);
     }
 }
 

@@ -35,6 +35,12 @@ internal static partial class Log
     [LoggerMessage(9, LogLevel.Warning, "Budget '{BudgetName}' could not extend lease {LeaseId}: it expired and was charged in full; the settlement will correct it.", EventName = "LeaseExtensionFailed")]
     public static partial void LeaseExtensionFailed(ILogger logger, string budgetName, string leaseId);
 
+    [LoggerMessage(11, LogLevel.Error, "Budget '{BudgetName}' could not reach its ledger while settling lease {LeaseId}; the lease will expire and be charged in full.", EventName = "LedgerFailedDuringCall")]
+    public static partial void LedgerFailedDuringCall(ILogger logger, Exception exception, string budgetName, string leaseId);
+
+    [LoggerMessage(12, LogLevel.Critical, "Budget '{BudgetName}' forwarded a call to {Model} WITHOUT A RESERVATION because its ledger is unavailable and FailOpen is set: nothing limits the spend until the ledger is back.", EventName = "FailedOpen")]
+    public static partial void FailedOpen(ILogger logger, Exception exception, string budgetName, string model);
+
     [LoggerMessage(10, LogLevel.Error, "Budget '{BudgetName}': the response to {Model} billed at tier {Tier}, which has no price; the call was charged at the reserved tier.", EventName = "UnpricedBilledTier")]
     public static partial void UnpricedBilledTier(ILogger logger, string budgetName, string model, ServiceTier tier);
 }

@@ -44,7 +44,7 @@ public sealed class InMemoryBudgetLedgerTests
         var result = Reserve("new", amount);
 
         Assert.Equal(granted, result.Granted);
-        Assert.Equal(new BudgetPoolState("budget", 1_000, spent, reserved + (granted ? amount : 0)), result.Pool);
+        Assert.Equal(new BudgetPoolState("budget", 1_000, spent, reserved + (granted ? amount : 0)) { RefusedCalls = granted ? 0 : 1 }, result.Pool);
         Assert.Equal(result.Pool, _ledger.GetState(Budget));
     }
 
@@ -56,9 +56,9 @@ public sealed class InMemoryBudgetLedgerTests
         var refused = Reserve("b", 400);
 
         Assert.False(refused.Granted);
-        Assert.Equal(new BudgetPoolState("budget", 1_000, 0, 700), refused.Pool);
+        Assert.Equal(new BudgetPoolState("budget", 1_000, 0, 700) { RefusedCalls = 1 }, refused.Pool);
         Assert.Equal(300, refused.Pool.RemainingMicros);
-        Assert.Equal(new BudgetPoolState("budget", 1_000, 0, 700), _ledger.GetState(Budget));
+        Assert.Equal(new BudgetPoolState("budget", 1_000, 0, 700) { RefusedCalls = 1 }, _ledger.GetState(Budget));
         Assert.Equal(SettlementStatus.UnknownLease, _ledger.Commit("b", 400).Status);
 
         // Retrying the refused lease id once there is room reserves it.
@@ -78,7 +78,7 @@ public sealed class InMemoryBudgetLedgerTests
         var result = _ledger.Reserve(new ReservationRequest("second", [org, team, user], 300, LeaseTime));
 
         Assert.False(result.Granted);
-        Assert.Equal(new BudgetPoolState("team", 500, 0, 300), result.Pool);
+        Assert.Equal(new BudgetPoolState("team", 500, 0, 300) { RefusedCalls = 1 }, result.Pool);
         Assert.Equal(0, _ledger.GetState(org).ReservedMicros);
         Assert.Equal(300, _ledger.GetState(team).ReservedMicros);
         Assert.Equal(0, _ledger.GetState(user).ReservedMicros);
@@ -229,7 +229,7 @@ public sealed class InMemoryBudgetLedgerTests
         var result = Reserve("next", 400);
 
         Assert.False(result.Granted);
-        Assert.Equal(new BudgetPoolState("budget", 1_000, 700, 0), result.Pool);
+        Assert.Equal(new BudgetPoolState("budget", 1_000, 700, 0) { RefusedCalls = 1 }, result.Pool);
     }
 
     [Theory]
@@ -321,7 +321,7 @@ public sealed class InMemoryBudgetLedgerTests
         Assert.Equal(new BudgetPoolState("budget", 1_000, 0, 200), _ledger.GetState(Budget));
         Assert.False(Reserve("too-big", 801).Granted);
         Assert.Equal(SettlementStatus.Settled, _ledger.Commit("inflight", 150).Status);
-        Assert.Equal(new BudgetPoolState("budget", 1_000, 150, 0), _ledger.GetState(Budget));
+        Assert.Equal(new BudgetPoolState("budget", 1_000, 150, 0) { RefusedCalls = 1 }, _ledger.GetState(Budget));
     }
 
     [Fact]
@@ -499,9 +499,9 @@ public sealed class InMemoryBudgetLedgerTests
         Assert.Equal(unknown.Status, aunknown.Status);
         Assert.Equal((true, false), (w1, w2));
         Assert.Equal((w1, w2), (aw1, aw2));
-        Assert.Equal(new BudgetPoolState("p", 1_000, 500, 0), s1);
+        Assert.Equal(new BudgetPoolState("p", 1_000, 500, 0) { RefusedCalls = 1 }, s1);
         Assert.Equal(s1, as1);
-        Assert.Equal(new BudgetPoolState("p", 1_000, 0, 0), s2);
+        Assert.Equal(new BudgetPoolState("p", 1_000, 0, 0) { RefusedCalls = 1 }, s2);
         Assert.Equal(s2, as2);
         Assert.False(e2);
         Assert.Equal(e2, ae2);

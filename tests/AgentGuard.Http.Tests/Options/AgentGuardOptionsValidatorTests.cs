@@ -125,12 +125,37 @@ public sealed class AgentGuardOptionsValidatorTests
     [Theory]
     [InlineData("  ")]
     [InlineData("")]
-    public void Validate_BlankBudgetName_FailsNamingBudgetName(string name)
+    [InlineData("team/a")]
+    [InlineData("team@2026")]
+    [InlineData("team:a")]
+    [InlineData("{team}")]
+    public void Validate_BlankOrStructuredBudgetName_FailsNamingBudgetName(string name)
     {
         var result = Validate(new AgentGuardOptions { BudgetUsd = 1m, BudgetName = name });
 
         Assert.True(result.Failed);
-        Assert.Contains("BudgetName must not be empty", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("BudgetName must be non-empty and contain none of / : @ { }", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_UnknownTimeZone_FailsNamingIt()
+    {
+        var result = Validate(new AgentGuardOptions { BudgetUsd = 1m, TimeZone = "Mars/Olympus_Mons" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("TimeZone 'Mars/Olympus_Mons' is not a time zone", result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_ScopeLimitOfZero_FailsNamingTheLevel()
+    {
+        var options = new AgentGuardOptions { BudgetUsd = 1m };
+        options.ScopeLimits["tenant"] = new ScopeLimit { DefaultUsd = 0m };
+
+        var result = Validate(options);
+
+        Assert.True(result.Failed);
+        Assert.Contains("ScopeLimits['tenant'] must have limits greater than zero", result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Fact]
