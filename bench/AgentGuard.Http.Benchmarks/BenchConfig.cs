@@ -4,6 +4,8 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace AgentGuard.Http.Benchmarks;
@@ -53,10 +55,10 @@ public sealed class AddedTimeColumn : IColumn
 
     public string Legend => "The median minus the baseline's median (the raw call): what the guard adds to each call.";
 
-    public string GetValue(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) =>
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
         GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
-    public string GetValue(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase, SummaryStyle style)
+    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var baseline = summary.GetBaseline(summary.GetLogicalGroupKey(benchmarkCase));
         var current = summary[benchmarkCase]?.ResultStatistics;
@@ -75,9 +77,9 @@ public sealed class AddedTimeColumn : IColumn
         return addedMicroseconds.ToString(Math.Abs(addedMicroseconds) >= 100 ? "+#,0;-#,0" : "+0.0;-0.0", CultureInfo.InvariantCulture) + " μs";
     }
 
-    public bool IsDefault(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) => false;
+    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
 
-    public bool IsAvailable(BenchmarkDotNet.Reports.Summary summary) => summary.BenchmarksCases.Any(c => c.Descriptor.Baseline);
+    public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => c.Descriptor.Baseline);
 }
 
 /// <summary>
@@ -85,12 +87,12 @@ public sealed class AddedTimeColumn : IColumn
 /// </summary>
 public static class Throughputs
 {
-    private static readonly Dictionary<string, Func<BenchmarkDotNet.Running.BenchmarkCase, (double Amount, string Unit)?>> s_sources = new(StringComparer.Ordinal);
+    private static readonly Dictionary<string, Func<BenchmarkCase, (double Amount, string Unit)?>> s_sources = new(StringComparer.Ordinal);
 
     public static IColumn Column { get; } = new ThroughputColumn();
 
     /// <summary>Declares the amount each operation of <typeparamref name="T"/>'s benchmarks processes.</summary>
-    public static void Declare<T>(Func<BenchmarkDotNet.Running.BenchmarkCase, (double Amount, string Unit)?> amountPerOperation)
+    public static void Declare<T>(Func<BenchmarkCase, (double Amount, string Unit)?> amountPerOperation)
     {
         lock (s_sources)
         {
@@ -98,7 +100,7 @@ public static class Throughputs
         }
     }
 
-    public static T Param<T>(BenchmarkDotNet.Running.BenchmarkCase benchmarkCase, string name) =>
+    public static T Param<T>(BenchmarkCase benchmarkCase, string name) =>
         (T)benchmarkCase.Parameters[name];
 
     private sealed class ThroughputColumn : IColumn
@@ -119,12 +121,12 @@ public static class Throughputs
 
         public string Legend => "What one operation processes, per second of its median time.";
 
-        public string GetValue(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) =>
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
             GetValue(summary, benchmarkCase, SummaryStyle.Default);
 
-        public string GetValue(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase, SummaryStyle style)
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
         {
-            Func<BenchmarkDotNet.Running.BenchmarkCase, (double Amount, string Unit)?>? source;
+            Func<BenchmarkCase, (double Amount, string Unit)?>? source;
             lock (s_sources)
             {
                 s_sources.TryGetValue(benchmarkCase.Descriptor.Type.FullName!, out source);
@@ -140,9 +142,9 @@ public static class Throughputs
             return Format(perSecond) + " " + amount.Unit + "/s";
         }
 
-        public bool IsDefault(BenchmarkDotNet.Reports.Summary summary, BenchmarkDotNet.Running.BenchmarkCase benchmarkCase) => false;
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
 
-        public bool IsAvailable(BenchmarkDotNet.Reports.Summary summary)
+        public bool IsAvailable(Summary summary)
         {
             lock (s_sources)
             {

@@ -1,91 +1,94 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
-using System.Globalization;
+using AgentGuard.Demo;
 using AgentGuard.FakeOpenAI;
 using AgentGuard.Http;
 using Microsoft.Extensions.DependencyInjection;
 using OpenAI;
-using OpenAI.Chat;
+using Spectre.Console;
 
-// A runaway agent loop: several agents call the model turn after turn and never stop on their own.
-// The budget stops them. By default it runs against a local fake OpenAI server (no key, no network,
-// no cost); with --real and OPENAI_API_KEY set it calls the real API and spends real money.
-var culture = CultureInfo.InvariantCulture;
-bool real = args.Contains("--real");
-decimal budget = ArgValue("--budget") is { } b ? decimal.Parse(b, culture) : 0.02m;
-int agents = ArgValue("--agents") is { } a ? int.Parse(a, culture) : 3;
-string model = ArgValue("--model") ?? "gpt-4o-mini";
+// Runaway agents: several agents call the model turn after turn and never stop on their own. The budget stops them.
+// By default they call a local fake OpenAI server (no key, no network, no cost) that bills every call at the worst
+// case its request allows; with --real AND OPENAI_API_KEY set they call the real API and spend real money.
+DemoOptions options;
+try
+{
+    options = DemoOptions.Parse(args);
+}
+catch (FormatException ex)
+{
+    Console.Error.WriteLine($"{ex.Message}\n{DemoOptions.Usage}");
+    return 2;
+}
 
 string? apiKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
-if (real && string.IsNullOrEmpty(apiKey))
+if (options.Real && string.IsNullOrEmpty(apiKey))
 {
     Console.Error.WriteLine("--real needs OPENAI_API_KEY to be set.");
     return 2;
 }
 
-await using var fake = real ? null : await FakeOpenAIServer.StartAsync(new FakeBehavior
+if (options.SqlitePath is { } file && !Directory.Exists(Path.GetDirectoryName(file)))
 {
-    // The fake bills every call at the most its request allows: the worst case the guard reserves for.
-    OutputMode = FakeOutputMode.WorstCase,
-    ResponseDelay = TimeSpan.FromMilliseconds(30),
-});
-Console.WriteLine(real
-    ? $"Calling the real OpenAI API with a ${budget} budget."
-    : $"Calling a local fake OpenAI server ({fake!.BaseUrl}) with a ${budget} budget. Use --real to call the real API.");
+    Console.Error.WriteLine($"The directory of {file} does not exist.");
+    return 2;
+}
 
+bool live = !Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive;
+
+// The fake bills every call at the most its request allows: the worst case the guard reserves for. Its latency (and
+// the agents' pauses) only pace the live view; logs need no pacing.
+await using var fake = options.Real ? null : await FakeOpenAIServer.StartAsync(new FakeBehavior
+{
+    OutputMode = FakeOutputMode.WorstCase,
+    ResponseDelay = TimeSpan.FromMilliseconds(live ? 100 : 30),
+});
+
+DemoState? state = null;
+IDemoView? view = null;
 var services = new ServiceCollection();
 services.AddHttpClient("openai").AddAgentGuard(o =>
 {
-    o.BudgetUsd = budget;
-    o.OnWarning = w => Console.WriteLine($"  ⚠ {w.Threshold}% of the budget used: ${w.Spent:0.0000} spent, ${w.Remaining:0.0000} left");
-    o.OnBudgetExceeded = e => Console.WriteLine($"  ⛔ refused before sending: {e.Message}");
+    o.BudgetUsd = options.BudgetUsd;
+    o.BudgetName = "demo";
+    o.OnWarning = w => view?.Warning(w);
 });
+if (options.SqlitePath is { } path)
+{
+    services.AddAgentGuardBudget("demo").UseSqliteLedger(path);
+}
+
 await using var provider = services.BuildServiceProvider();
-var session = provider.GetRequiredKeyedService<BudgetedSession>("openai");
+var session = provider.GetRequiredKeyedService<BudgetedSession>("demo");
+state = new DemoState(options.Agents, session.GetBudget());
+string where = options.Real ? "the real OpenAI API" : $"a local fake OpenAI server ({fake!.BaseUrl})";
+string title = $"{options.Agents} runaway agents · {options.Model} · ${state.BudgetUsd} budget · {where}";
+view = live ? new LiveView(state, title, AgentGuardOptions.DefaultWarningThresholds) : new PlainView(state);
+Console.WriteLine(options.Real
+    ? $"Calling the real OpenAI API with a ${state.BudgetUsd} budget."
+    : $"Calling {where} with a ${state.BudgetUsd} budget. Use --real (with OPENAI_API_KEY set) to call the real API.");
+if (!options.Real && !string.IsNullOrEmpty(apiKey))
+{
+    Console.WriteLine("OPENAI_API_KEY is set but not used: real calls need --real as well.");
+}
+
 var openai = new OpenAIClient(
-    new ApiKeyCredential(real ? apiKey! : "sk-fake"),
+    new ApiKeyCredential(options.Real ? apiKey! : "sk-fake"),
     new OpenAIClientOptions
     {
-        Endpoint = real ? null : fake!.BaseUrl,
+        Endpoint = options.Real ? null : fake!.BaseUrl,
         Transport = new HttpClientPipelineTransport(provider.GetRequiredService<IHttpClientFactory>().CreateClient("openai")),
     });
-var chat = openai.GetChatClient(model);
-var options = new ChatCompletionOptions { MaxOutputTokenCount = 500 };
+var agents = new Agents(openai.GetChatClient(options.Model), session, state, view);
 
-await Task.WhenAll(Enumerable.Range(1, agents).Select(RunAgent));
-
-var summary = session.GetSummary();
-Console.WriteLine();
-Console.WriteLine($"Budget ${summary.Budget}: spent ${summary.Spent:0.000000} ({summary.UtilizationPercent:0.0}%), " +
-    $"{summary.Calls} calls sent, {summary.RefusedCalls} refused, ${summary.Remaining:0.000000} left.");
-foreach (var (name, spent) in summary.SpendByModel)
+using var interrupt = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    Console.WriteLine($"  {name}: ${spent:0.000000}");
-}
+    // The first Ctrl+C stops the agents and still prints the summary.
+    e.Cancel = true;
+    interrupt.Cancel();
+};
+await view.ShowAsync(() => agents.RunAsync(options.Agents, TimeSpan.FromMilliseconds(live ? 250 : 20), interrupt.Token));
 
-if (fake is not null)
-{
-    Console.WriteLine($"The fake server billed ${fake.Meter.TotalBilledUsd:0.000000} for {fake.Meter.BilledRequests} calls: never more than the budget.");
-}
-
-return 0;
-
-async Task RunAgent(int id)
-{
-    for (int turn = 1; ; turn++)
-    {
-        try
-        {
-            // A real agent would feed the answer back in; this one just keeps going.
-            ChatCompletion reply = await chat.CompleteChatAsync([new UserChatMessage($"Agent {id}, turn {turn}: what next?")], options);
-            Console.WriteLine($"agent {id} · turn {turn,3} · {reply.Usage.OutputTokenCount,4} tokens out · spent ${session.GetTotalSpent():0.000000} of ${budget}");
-        }
-        catch (BudgetExceededException)
-        {
-            Console.WriteLine($"agent {id} · stopped by the budget after {turn - 1} turns");
-            return;
-        }
-    }
-}
-
-string? ArgValue(string name) => Array.IndexOf(args, name) is int i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+Summary.Write(await session.GetSummaryAsync(), fake, options.SqlitePath);
+return agents.AnyFailed ? 1 : 0;

@@ -63,16 +63,17 @@ public sealed class BudgetGuardHandler : DelegatingHandler
 
     private async ValueTask<HttpResponseMessage> SendGuardedAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken)
     {
-        byte[] body = request.Content is null ? [] : await HttpContents.ReadAllAsync(request.Content, async, cancellationToken).ConfigureAwait(false);
-        var admission = await AdmitAsync(request, body, async, cancellationToken).ConfigureAwait(false);
+        // Read once into a pooled buffer that becomes the content sent: the bytes bounded are the bytes sent.
+        using var body = await PooledRequestBody.ReadAsync(request.Content, async, cancellationToken).ConfigureAwait(false);
+        var admission = await AdmitAsync(request, body.Bytes, async, cancellationToken).ConfigureAwait(false);
         if (admission.Refusal is { } refusal)
         {
             return refusal;
         }
 
-        request.Content = HttpContents.Replace(request.Content, admission.Request?.NeedsUsageInjected == true && admission.Reservation is not null
-            ? StreamUsageInjection.AddIncludeUsage(body)
-            : body);
+        request.Content = admission.Request?.NeedsUsageInjected == true && admission.Reservation is not null
+            ? HttpContents.Replace(request.Content, StreamUsageInjection.AddIncludeUsage(body.Bytes, admission.Request))
+            : body.ToContent(request.Content);
         var reservation = admission.Reservation;
         if (reservation is null)
         {
@@ -106,7 +107,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
     }
 
     /// <summary>Reads, prices and reserves the call; or refuses it.</summary>
-    private async ValueTask<Admission> AdmitAsync(HttpRequestMessage httpRequest, byte[] body, bool async, CancellationToken cancellationToken)
+    private async ValueTask<Admission> AdmitAsync(HttpRequestMessage httpRequest, ArraySegment<byte> body, bool async, CancellationToken cancellationToken)
     {
         var scope = ScopeOf(httpRequest);
         ChatCompletionRequest request;

@@ -14,7 +14,7 @@ internal sealed class BudgetRegistry(
     IOptionsMonitor<AgentGuardOptions> options,
     IOptionsMonitor<AgentGuardBudgetOptions> budgets,
     IOptions<AgentGuardRegistrations> registrations,
-    IServiceProvider services) : IBudgetSessionProvider
+    IServiceProvider services) : IBudgetSessionProvider, IAsyncDisposable, IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<BudgetedSession>> _sessions = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Lazy<GuardPolicy>> _policies = new(StringComparer.Ordinal);
@@ -112,6 +112,38 @@ internal sealed class BudgetRegistry(
             time,
             (ILoggerFactory?)services.GetService(typeof(ILoggerFactory)),
             AgentGuardMetrics.Create((IMeterFactory?)services.GetService(typeof(IMeterFactory))));
+    }
+
+    /// <summary>The registry created the stores' ledgers, so it closes their connections when the container is disposed.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var ledger in _ledgers.Values.Where(l => l.IsValueCreated).Select(l => l.Value))
+        {
+            if (ledger is IAsyncDisposable asyncDisposable)
+            {
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+            }
+            else if (ledger is IDisposable disposable)
+            {
+                disposable.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc cref="DisposeAsync"/>
+    public void Dispose()
+    {
+        foreach (var ledger in _ledgers.Values.Where(l => l.IsValueCreated).Select(l => l.Value))
+        {
+            if (ledger is IDisposable disposable)
+            {
+                disposable.Dispose();
+            }
+            else if (ledger is IAsyncDisposable asyncDisposable)
+            {
+                asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
     }
 
     private IBudgetLedger LedgerOf(string budgetName, TimeProvider time)

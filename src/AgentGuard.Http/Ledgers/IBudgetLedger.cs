@@ -7,7 +7,8 @@ namespace AgentGuard.Http;
 /// and all-or-nothing over the pools of a request and succeeds only if <c>spent + reserved + amount &lt;= limit</c>
 /// for each; every operation is idempotent on the lease id; a lease that is not settled before it expires (judged by
 /// the store's clock) is charged its full amount, never released, and a later settlement refunds it down to the
-/// actual cost. Expiry is applied by the operations themselves (and by <see cref="SweepExpiredAsync"/>): no
+/// actual cost (unless the pool was reset since the expiry: the reset wiped that charge, so the late settlement changes
+/// nothing there and <c>spent + reserved &lt;= limit</c> keeps holding). Expiry is applied by the operations themselves (and by <see cref="SweepExpiredAsync"/>): no
 /// background job is needed. The limit a pool is created with seeds it; afterwards the stored limit wins.
 /// </para>
 /// <para>

@@ -36,12 +36,7 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
     public ReservationResult Reserve(ReservationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrEmpty(request.LeaseId);
-        ArgumentOutOfRangeException.ThrowIfNegative(request.AmountMicros);
-        if (request.Pools.Count == 0)
-        {
-            throw new ArgumentException("A reservation needs at least one pool.", nameof(request));
-        }
+        request.Validate();
 
         lock (_lock)
         {
@@ -51,11 +46,6 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
             for (int i = 0; i < pools.Length; i++)
             {
                 pools[i] = GetOrCreate(request.Pools[i]);
-                if (Array.IndexOf(pools, pools[i], 0, i) >= 0)
-                {
-                    // Counted twice, the pool's limit would be checked once but its reservation applied twice.
-                    throw new ArgumentException($"The pool '{pools[i].Key}' is listed twice in one reservation.", nameof(request));
-                }
             }
 
             if (_leases.TryGetValue(request.LeaseId, out var existing))
@@ -211,14 +201,14 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
                     break;
 
                 case LeaseState.Expired:
-                    // The expiry charged the full amount; refund down to (or charge up to) the actual cost,
-                    // unless the pool was reset since, which already wiped that charge.
+                    // The expiry charged the full amount; refund down to (or charge up to) the actual cost, unless the
+                    // pool was reset since: the reset wiped that charge and the call belongs to the period before it,
+                    // so nothing changes (and spent + reserved <= limit keeps holding in the reset pool).
                     for (int i = 0; i < lease.Pools.Length; i++)
                     {
                         var pool = lease.Pools[i];
-                        bool sameEpoch = pool.Epoch == lease.ExpiredInEpochs![i];
-                        pool.Spent += sameEpoch ? actual - lease.Amount : actual;
-                        charged = sameEpoch ? actual - lease.Amount : actual;
+                        charged = pool.Epoch == lease.ExpiredInEpochs![i] ? actual - lease.Amount : 0;
+                        pool.Spent += charged;
                     }
 
                     status = SettlementStatus.SettledAfterExpiry;

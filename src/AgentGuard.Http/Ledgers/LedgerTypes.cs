@@ -31,6 +31,30 @@ public sealed record ReservationRequest(string LeaseId, IReadOnlyList<BudgetPool
 
     /// <summary>Whether a refusal counts in the refusing pool's <see cref="BudgetPoolState.RefusedCalls"/>. A first try that will be retried with a tighter bound does not.</summary>
     public bool CountRefusal { get; init; } = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> when the request breaks the contract's preconditions; every ledger calls it first.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrEmpty(LeaseId);
+        ArgumentOutOfRangeException.ThrowIfNegative(AmountMicros);
+        ArgumentNullException.ThrowIfNull(Pools);
+        if (Pools.Count == 0)
+        {
+            throw new ArgumentException("A reservation needs at least one pool.", nameof(Pools));
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pool in Pools)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(pool.Key);
+            ArgumentOutOfRangeException.ThrowIfNegative(pool.LimitMicros);
+            if (!seen.Add(pool.Key))
+            {
+                // Counted twice, the pool's limit would be checked once but its reservation applied twice.
+                throw new ArgumentException($"The pool '{pool.Key}' is listed twice in one reservation.", nameof(Pools));
+            }
+        }
+    }
 }
 
 /// <summary>The outcome of a reservation.</summary>

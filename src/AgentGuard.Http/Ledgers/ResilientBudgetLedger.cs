@@ -8,7 +8,7 @@ namespace AgentGuard.Http;
 /// (a short, bounded Polly retry; every operation is idempotent on its lease id, so a retry is harmless), and a
 /// store that still fails surfaces as <see cref="BudgetLedgerUnavailableException"/>, so the guard fails closed.
 /// </summary>
-public sealed class ResilientBudgetLedger : IBudgetLedger
+public sealed class ResilientBudgetLedger : IBudgetLedger, IAsyncDisposable, IDisposable
 {
     private readonly IBudgetLedger _inner;
     private readonly string _description;
@@ -121,6 +121,34 @@ public sealed class ResilientBudgetLedger : IBudgetLedger
     /// <inheritdoc />
     public async ValueTask PingAsync(CancellationToken cancellationToken = default) =>
         await RunAsync(async (l, ct) => { await l.PingAsync(ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Disposes the wrapped ledger (its connections).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        switch (_inner)
+        {
+            case IAsyncDisposable asyncDisposable:
+                await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                break;
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+        }
+    }
+
+    /// <summary>Disposes the wrapped ledger (its connections).</summary>
+    public void Dispose()
+    {
+        switch (_inner)
+        {
+            case IDisposable disposable:
+                disposable.Dispose();
+                break;
+            case IAsyncDisposable asyncDisposable:
+                asyncDisposable.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                break;
+        }
+    }
 
     private T Run<T>(Func<IBudgetLedger, T> operation)
     {

@@ -32,6 +32,9 @@ internal sealed class ChatCompletionRequest
 
     public bool Stream { get; init; }
 
+    /// <summary>Whether the body has a <c>stream_options</c> member (of any value).</summary>
+    public bool HasStreamOptions { get; init; }
+
     /// <summary><c>stream_options.include_usage</c>, <see langword="null"/> when absent.</summary>
     public bool? IncludeUsage { get; init; }
 

@@ -33,7 +33,7 @@ internal static class ChatCompletionRequestReader
         string? serviceTier = null;
         int messages = 0, names = 0, tools = 0, choices = 1, predictionBytes = 0;
         int? maxCompletionTokens = null, maxTokens = null;
-        bool stream = false, hasMessages = false, hasResponseFormat = false;
+        bool stream = false, hasMessages = false, hasResponseFormat = false, hasStreamOptions = false;
         bool? includeUsage = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -71,6 +71,7 @@ internal static class ChatCompletionRequestReader
             else if (reader.ValueTextEquals("stream_options"u8))
             {
                 includeUsage = ReadStreamOptions(ref reader);
+                hasStreamOptions = true;
             }
             else if (reader.ValueTextEquals("service_tier"u8))
             {
@@ -141,6 +142,7 @@ internal static class ChatCompletionRequestReader
             MaxTokens = maxTokens,
             PredictionBytes = predictionBytes,
             Stream = stream,
+            HasStreamOptions = hasStreamOptions,
             IncludeUsage = includeUsage,
             ServiceTier = serviceTier,
         };

@@ -9,7 +9,31 @@ namespace AgentGuard.Http.Requests;
 /// </summary>
 internal static class StreamUsageInjection
 {
-    public static byte[] AddIncludeUsage(byte[] body)
+    private static ReadOnlySpan<byte> IncludeUsageMember => ""","stream_options":{"include_usage":true}"""u8;
+
+    /// <summary>
+    /// The body with <c>include_usage</c> added. When the request has no <c>stream_options</c> (the common case) the
+    /// member is spliced in before the object's closing brace, leaving every other byte as it was; otherwise the
+    /// body is rewritten.
+    /// </summary>
+    public static byte[] AddIncludeUsage(ReadOnlySpan<byte> body, ChatCompletionRequest request)
+    {
+        if (request.HasStreamOptions)
+        {
+            return AddIncludeUsage(body);
+        }
+
+        // The reader proved the body is one object with members and nothing after it but whitespace.
+        int close = body.LastIndexOf((byte)'}');
+        var spliced = new byte[body.Length + IncludeUsageMember.Length];
+        body[..close].CopyTo(spliced);
+        IncludeUsageMember.CopyTo(spliced.AsSpan(close));
+        body[close..].CopyTo(spliced.AsSpan(close + IncludeUsageMember.Length));
+        return spliced;
+    }
+
+    /// <summary>The body with <c>include_usage</c> set, rewritten whole.</summary>
+    public static byte[] AddIncludeUsage(ReadOnlySpan<byte> body)
     {
         var root = JsonNode.Parse(body)!.AsObject();
         if (root["stream_options"] is JsonObject options)

@@ -49,19 +49,36 @@ internal static class HttpContents
         }
 
         var replacement = new ByteArrayContent(body);
-        if (original is not null)
-        {
-            foreach (var header in original.Headers)
-            {
-                if (!header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
-                {
-                    replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
-                }
-            }
+        MoveHeaders(original, replacement);
+        return replacement;
+    }
 
-            original.Dispose();
+    /// <summary>Copies the headers of <paramref name="original"/> but its length to <paramref name="replacement"/>, and disposes the original.</summary>
+    public static void MoveHeaders(HttpContent? original, HttpContent replacement)
+    {
+        if (original is null)
+        {
+            return;
         }
 
-        return replacement;
+        // The non-validated view copies the values as they are, without parsing them again.
+        foreach (var header in original.Headers.NonValidated)
+        {
+            if (header.Key.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (header.Value.Count == 1)
+            {
+                replacement.Headers.TryAddWithoutValidation(header.Key, header.Value.ToString());
+            }
+            else
+            {
+                replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+
+        original.Dispose();
     }
 }

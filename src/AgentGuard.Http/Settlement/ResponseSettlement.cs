@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Headers;
 
 namespace AgentGuard.Http.Settlement;
 
@@ -15,7 +16,7 @@ internal static class ResponseSettlement
         int status = (int)response.StatusCode;
         if (response.IsSuccessStatusCode)
         {
-            if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+            if (IsEventStream(response.Content.Headers))
             {
                 response.Content = new SseObservingContent(response.Content, reservation, stripUsageChunk);
                 return response;
@@ -50,5 +51,23 @@ internal static class ResponseSettlement
         }
 
         return response;
+    }
+
+    /// <summary>Whether the media type is <c>text/event-stream</c>, read from the raw header without parsing it.</summary>
+    private static bool IsEventStream(HttpContentHeaders headers)
+    {
+        if (!headers.NonValidated.TryGetValues("Content-Type", out var values))
+        {
+            return false;
+        }
+
+        foreach (string value in values)
+        {
+            var mediaType = value.AsSpan();
+            int parameters = mediaType.IndexOf(';');
+            return (parameters < 0 ? mediaType : mediaType[..parameters]).Trim().Equals("text/event-stream", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return false;
     }
 }

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 
 namespace AgentGuard.Http.Settlement;
 
@@ -19,7 +21,7 @@ internal sealed class SseUsageStream : Stream
 
     private static ReadOnlySpan<byte> DataPrefix => "data:"u8;
 
-    private static ReadOnlySpan<byte> UsageKey => "\"usage\""u8;
+    private static ReadOnlySpan<byte> UsageName => "usage\""u8;
 
     private readonly Stream _inner;
     private readonly CallReservation _reservation;
@@ -66,31 +68,16 @@ internal sealed class SseUsageStream : Stream
         set => throw new NotSupportedException();
     }
 
-    public override int Read(byte[] buffer, int offset, int count) =>
-        SyncPath.Complete(ReadCoreAsync(buffer.AsMemory(offset, count), async: false, CancellationToken.None));
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadCoreAsync(buffer.AsMemory(offset, count), async: true, cancellationToken).AsTask();
-
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        ReadCoreAsync(buffer, async: true, cancellationToken);
-
-    private async ValueTask<int> ReadCoreAsync(Memory<byte> buffer, bool async, CancellationToken cancellationToken)
+    public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (buffer.IsEmpty)
-        {
-            return 0;
-        }
-
-        while (true)
+        while (!buffer.IsEmpty)
         {
             if (_outEnd > _outStart)
             {
-                int n = Math.Min(buffer.Length, _outEnd - _outStart);
-                _out.AsSpan(_outStart, n).CopyTo(buffer.Span);
-                _outStart += n;
-                return n;
+                return CopyOut(buffer);
             }
 
             if (_ended)
@@ -99,37 +86,144 @@ internal sealed class SseUsageStream : Stream
             }
 
             // Strip mode reads into a buffer of its own: what reaches the caller is decided line by line.
-            Memory<byte> target = _strip ? RentReadBuffer(buffer.Length) : buffer;
+            var target = _strip ? RentReadBuffer(buffer.Length).Span : buffer;
             int read;
             try
             {
-                read = async ? await _inner.ReadAsync(target, cancellationToken).ConfigureAwait(false) : _inner.Read(target.Span);
+                read = _inner.Read(target);
             }
             catch
             {
-                await EndAsync("the stream failed before its usage arrived", async).ConfigureAwait(false);
+                SyncPath.Complete(EndAsync("the stream failed before its usage arrived", async: false));
                 throw;
             }
 
-            if (read == 0)
-            {
-                FlushHeldLine();
-                await EndAsync("the stream ended without usage", async).ConfigureAwait(false);
-                continue;
-            }
-
-            Scan(target.Span[..read]);
-            if (_usage is { } usage && _usageIsFinal && !_reservation.IsSettled)
-            {
-                await _reservation.SettleFromUsageAsync(usage, async).ConfigureAwait(false);
-            }
-
-            await _reservation.ExtendIfDueAsync(async).ConfigureAwait(false);
+            SyncPath.Complete(AfterRead(read, target, async: false));
             if (!_strip)
             {
                 return read;
             }
         }
+
+        return 0;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <summary>
+    /// Runs synchronously while the inner stream and the ledger answer at once (data already buffered, an in-memory
+    /// ledger): no state machine, no allocation. Otherwise it continues in a state machine taken from a pool.
+    /// </summary>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_disposed)
+        {
+            return ValueTask.FromException<int>(new ObjectDisposedException(GetType().FullName));
+        }
+
+        while (!buffer.IsEmpty)
+        {
+            if (_outEnd > _outStart)
+            {
+                return new ValueTask<int>(CopyOut(buffer.Span));
+            }
+
+            if (_ended)
+            {
+                return new ValueTask<int>(0);
+            }
+
+            var target = _strip ? RentReadBuffer(buffer.Length) : buffer;
+            ValueTask<int> reading;
+            try
+            {
+                reading = _inner.ReadAsync(target, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                return FailAsync(ex);
+            }
+
+            if (!reading.IsCompletedSuccessfully)
+            {
+                return ContinueReadAsync(reading, target, buffer, cancellationToken);
+            }
+
+            int read = reading.Result;
+            var observing = AfterRead(read, target.Span, async: true);
+            if (!observing.IsCompletedSuccessfully)
+            {
+                return ContinueAfterAsync(observing, read, buffer, cancellationToken);
+            }
+
+            observing.GetAwaiter().GetResult();
+            if (!_strip)
+            {
+                return new ValueTask<int>(read);
+            }
+        }
+
+        return new ValueTask<int>(0);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ContinueReadAsync(ValueTask<int> reading, Memory<byte> target, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        int read;
+        try
+        {
+            read = await reading.ConfigureAwait(false);
+        }
+        catch
+        {
+            await EndAsync("the stream failed before its usage arrived", async: true).ConfigureAwait(false);
+            throw;
+        }
+
+        return await ContinueAfterAsync(AfterRead(read, target.Span, async: true), read, buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ContinueAfterAsync(ValueTask observing, int read, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        await observing.ConfigureAwait(false);
+
+        // Pass-through hands the read on as it is; strip mode reads on until whole lines are ready for the caller.
+        return _strip ? await ReadAsync(buffer, cancellationToken).ConfigureAwait(false) : read;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> FailAsync(Exception exception)
+    {
+        await EndAsync("the stream failed before its usage arrived", async: true).ConfigureAwait(false);
+        ExceptionDispatchInfo.Throw(exception);
+        return 0;
+    }
+
+    /// <summary>What a read brought: the end of the stream, or lines to inspect; then the settlement, or the lease's renewal.</summary>
+    private ValueTask AfterRead(int read, ReadOnlySpan<byte> data, bool async)
+    {
+        if (read == 0)
+        {
+            FlushHeldLine();
+            return EndAsync("the stream ended without usage", async);
+        }
+
+        Scan(data[..read]);
+
+        // Once settled, renewing is a no-op: one ledger call at most per read.
+        return _usage is { } usage && _usageIsFinal && !_reservation.IsSettled
+            ? _reservation.SettleFromUsageAsync(usage, async)
+            : _reservation.ExtendIfDueAsync(async);
+    }
+
+    private int CopyOut(Span<byte> destination)
+    {
+        int n = Math.Min(destination.Length, _outEnd - _outStart);
+        _out.AsSpan(_outStart, n).CopyTo(destination);
+        _outStart += n;
+        return n;
     }
 
     /// <summary>Finds the complete lines in a chunk and inspects each.</summary>
@@ -232,17 +326,25 @@ internal sealed class SseUsageStream : Stream
         Emit(line);
     }
 
-    /// <summary>A cheap test before parsing: every chunk says <c>"usage":null</c> but one.</summary>
+    /// <summary>
+    /// A cheap test before parsing: every chunk says <c>"usage":null</c> but one. The search is for <c>usage"</c>, whose
+    /// first and last bytes rarely stand five apart in JSON, so the vectorized search seldom stops on a false candidate.
+    /// </summary>
     private static bool HasUsageObject(ReadOnlySpan<byte> data)
     {
-        int at = data.IndexOf(UsageKey);
-        if (at < 0)
+        int at;
+        while ((at = data.IndexOf(UsageName)) >= 0)
         {
-            return false;
+            bool isKey = at > 0 && data[at - 1] == (byte)'"';
+            data = data[(at + UsageName.Length)..];
+            var value = data.TrimStart(" \t\r\n"u8);
+            if (isKey && !value.IsEmpty && value[0] == (byte)':' && value[1..].TrimStart(" \t\r\n"u8) is [(byte)'{', ..])
+            {
+                return true;
+            }
         }
 
-        var rest = data[(at + UsageKey.Length)..].TrimStart(" \t:"u8);
-        return !rest.IsEmpty && rest[0] == (byte)'{';
+        return false;
     }
 
     private void Emit(ReadOnlySpan<byte> bytes)

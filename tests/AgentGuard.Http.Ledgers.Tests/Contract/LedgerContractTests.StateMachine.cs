@@ -51,7 +51,7 @@ public abstract partial class LedgerContractTests
         var pools = s_limits.Select((limit, i) => new BudgetPool($"{Budget}{run}/p:{i}", limit)).ToArray();
         var model = pools.Select(p => new ModelPool(p.LimitMicros)).ToArray();
         var leases = new Dictionary<int, ModelLease>();
-        int generation = 0;
+        int generation = 0, crashed = 0;
         foreach (var op in ops)
         {
             string id = $"{run}-{op.Lease}-{generation}";
@@ -92,7 +92,7 @@ public abstract partial class LedgerContractTests
                         }
                         else
                         {
-                            pool.Spent += pool.Epoch == lease.ExpiredEpochs![n] ? actual - lease.Amount : actual;
+                            pool.Spent += pool.Epoch == lease.ExpiredEpochs![n] ? actual - lease.Amount : 0;
                         }
                     }
 
@@ -112,7 +112,7 @@ public abstract partial class LedgerContractTests
                 case OpKind.Crash when lease is not null && lease.State == LeaseState.Active:
                     // The caller dies: its lease is forgotten here and must be charged when it expires.
                     leases.Remove(op.Lease);
-                    leases[100 + leases.Count + generation] = lease;
+                    leases[1_000 + crashed++] = lease;
                     break;
 
                 case OpKind.Expire:

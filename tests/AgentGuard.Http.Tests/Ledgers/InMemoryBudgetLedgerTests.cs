@@ -339,7 +339,7 @@ public sealed class InMemoryBudgetLedgerTests
     }
 
     [Fact]
-    public void Commit_LeaseExpiredBeforeAReset_AddsOnlyItsActualCost()
+    public void Commit_LeaseExpiredBeforeAReset_ChangesNothingInTheResetPool()
     {
         Reserve("lease", 400);
         _time.Advance(LeaseTime);
@@ -350,7 +350,7 @@ public sealed class InMemoryBudgetLedgerTests
         var result = _ledger.Commit("lease", 150);
 
         Assert.Equal(SettlementStatus.SettledAfterExpiry, result.Status);
-        Assert.Equal(new BudgetPoolState("budget", 1_000, 150, 0), _ledger.GetState(Budget));
+        Assert.Equal(new BudgetPoolState("budget", 1_000, 0, 0), _ledger.GetState(Budget));
     }
 
     [Fact]

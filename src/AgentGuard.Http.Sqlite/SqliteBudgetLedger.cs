@@ -1,0 +1,228 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace AgentGuard.Http.Sqlite;
+
+/// <summary>
+/// A budget ledger in a SQLite file, shared by every process on the host that opens the same file: each operation is
+/// one short <c>BEGIN IMMEDIATE</c> transaction (reservations all-or-nothing over their pools), the journal is WAL (readers
+/// never block the writer) and commits are flushed with <c>synchronous=FULL</c> unless
+/// <see cref="SqliteLedgerOptions.Synchronous"/> says otherwise. The schema is created on first use.
+/// <para>
+/// Leases expire by the injected <see cref="TimeProvider"/>: the processes of one host share one clock. Expiry is applied
+/// by every operation (and by <see cref="SweepExpiredAsync"/>). The file must be on a local disk: network filesystems
+/// break SQLite's locking.
+/// </para>
+/// <para>
+/// Store errors surface as <see cref="SqliteException"/>; wrap the ledger in a <see cref="ResilientBudgetLedger"/> with
+/// <see cref="IsTransient"/> (as <c>UseSqliteLedger</c> does) to retry busy errors briefly and fail closed with
+/// <see cref="BudgetLedgerUnavailableException"/>.
+/// </para>
+/// </summary>
+public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
+{
+    private const int SqliteBusy = 5;
+    private const int SqliteLocked = 6;
+
+    private readonly TimeProvider _time;
+    private readonly SpendLogRetention _retention;
+    private readonly long _finishedLeaseRetentionMs;
+    private readonly LedgerConnectionPool _connections;
+
+    // SQLite admits one writer at a time: this process's writers queue here instead of polling the file lock, which
+    // only other processes then contend for.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private LedgerConnection? _writer;
+    private volatile bool _schemaReady;
+    private volatile bool _disposed;
+    private int _settlementsSincePrune;
+
+    /// <summary>Opens (or creates on first use) the ledger in the database <paramref name="options"/> name.</summary>
+    /// <param name="options">The file and how to write it.</param>
+    /// <param name="timeProvider">The clock that judges lease expiry; <see cref="TimeProvider.System"/> when omitted.</param>
+    /// <exception cref="ArgumentException">The options name no file, or hold a value out of range.</exception>
+    public SqliteBudgetLedger(SqliteLedgerOptions options, TimeProvider? timeProvider = null)
+    {
+        var connectionString = Validate(options);
+        _retention = options.SpendLogRetention;
+        _time = timeProvider ?? TimeProvider.System;
+        _finishedLeaseRetentionMs = (long)options.FinishedLeaseRetention.TotalMilliseconds;
+        FilePath = connectionString.DataSource;
+        _connections = new LedgerConnectionPool(connectionString.ToString(), ConnectionPragmas(options));
+    }
+
+    /// <summary>Opens (or creates on first use) the ledger in the database file at <paramref name="path"/>, with the default options.</summary>
+    /// <param name="path">The database file; its directory must exist.</param>
+    /// <param name="timeProvider">The clock that judges lease expiry; <see cref="TimeProvider.System"/> when omitted.</param>
+    public SqliteBudgetLedger(string path, TimeProvider? timeProvider = null)
+        : this(new SqliteLedgerOptions { Path = path }, timeProvider)
+    {
+    }
+
+    /// <summary>The database file's full path.</summary>
+    public string FilePath { get; }
+
+    /// <summary>The store, for messages and to tell stores apart: <c>sqlite:</c> and the file's full path.</summary>
+    public string Description => DescriptionOf(FilePath);
+
+    /// <summary>
+    /// Whether a store error is worth a short retry: <c>SQLITE_BUSY</c> or <c>SQLITE_LOCKED</c> (another process held the
+    /// database longer than the busy timeout). Every other error (a file that cannot be opened, is not a database, a full
+    /// disk) is not.
+    /// </summary>
+    public static bool IsTransient(Exception exception) =>
+        exception is SqliteException { SqliteErrorCode: var code } && (code & 0xFF) is SqliteBusy or SqliteLocked;
+
+    /// <inheritdoc />
+    public ValueTask<ReservationResult> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default) =>
+        ReserveCoreAsync(request, async: true, cancellationToken);
+
+    /// <inheritdoc />
+    public ReservationResult Reserve(ReservationRequest request) =>
+        SyncPath.Complete(ReserveCoreAsync(request, async: false, CancellationToken.None));
+
+    /// <inheritdoc />
+    public ValueTask<SettlementResult> CommitAsync(string leaseId, long actualCostMicros, CancellationToken cancellationToken = default) =>
+        SettleCoreAsync(new SettlementRequest(leaseId, actualCostMicros, SpendDetails.Of(SpendOutcome.SettledFromUsage)), async: true, cancellationToken);
+
+    /// <inheritdoc />
+    public SettlementResult Commit(string leaseId, long actualCostMicros) =>
+        SyncPath.Complete(SettleCoreAsync(new SettlementRequest(leaseId, actualCostMicros, SpendDetails.Of(SpendOutcome.SettledFromUsage)), async: false, CancellationToken.None));
+
+    /// <inheritdoc />
+    public ValueTask<SettlementResult> ReleaseAsync(string leaseId, CancellationToken cancellationToken = default) =>
+        SettleCoreAsync(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)), async: true, cancellationToken);
+
+    /// <inheritdoc />
+    public SettlementResult Release(string leaseId) =>
+        SyncPath.Complete(SettleCoreAsync(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)), async: false, CancellationToken.None));
+
+    /// <inheritdoc />
+    public ValueTask<SettlementResult> SettleAsync(SettlementRequest settlement, CancellationToken cancellationToken = default) =>
+        SettleCoreAsync(settlement, async: true, cancellationToken);
+
+    /// <inheritdoc />
+    public SettlementResult Settle(SettlementRequest settlement) =>
+        SyncPath.Complete(SettleCoreAsync(settlement, async: false, CancellationToken.None));
+
+    /// <inheritdoc />
+    public ValueTask<bool> ExtendAsync(string leaseId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
+        ExtendCoreAsync(leaseId, leaseDuration, async: true, cancellationToken);
+
+    /// <inheritdoc />
+    public bool Extend(string leaseId, TimeSpan leaseDuration) =>
+        SyncPath.Complete(ExtendCoreAsync(leaseId, leaseDuration, async: false, CancellationToken.None));
+
+    /// <inheritdoc />
+    public ValueTask<BudgetPoolState> GetStateAsync(BudgetPool pool, CancellationToken cancellationToken = default) =>
+        GetStateCoreAsync(pool, async: true, cancellationToken);
+
+    /// <inheritdoc />
+    public BudgetPoolState GetState(BudgetPool pool) =>
+        SyncPath.Complete(GetStateCoreAsync(pool, async: false, CancellationToken.None));
+
+    /// <inheritdoc />
+    public async ValueTask ResetAsync(string poolKey, CancellationToken cancellationToken = default) =>
+        await ResetCoreAsync(poolKey, async: true, cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    public void Reset(string poolKey) =>
+        SyncPath.Complete(ResetCoreAsync(poolKey, async: false, CancellationToken.None));
+
+    /// <inheritdoc />
+    public ValueTask<bool> TryClaimWarningAsync(string poolKey, decimal thresholdPercent, CancellationToken cancellationToken = default) =>
+        TryClaimWarningCoreAsync(poolKey, thresholdPercent, async: true, cancellationToken);
+
+    /// <inheritdoc />
+    public bool TryClaimWarning(string poolKey, decimal thresholdPercent) =>
+        SyncPath.Complete(TryClaimWarningCoreAsync(poolKey, thresholdPercent, async: false, CancellationToken.None));
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<BudgetPoolState>> ListPoolsAsync(string? keyPrefix = null, CancellationToken cancellationToken = default) =>
+        ListPoolsCoreAsync(keyPrefix, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<BudgetPoolState> SetLimitAsync(string poolKey, long limitMicros, CancellationToken cancellationToken = default) =>
+        SetLimitCoreAsync(poolKey, limitMicros, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<SpendLogEntry>> ReadSpendLogAsync(SpendLogQuery query, CancellationToken cancellationToken = default) =>
+        ReadSpendLogCoreAsync(query, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<int> SweepExpiredAsync(CancellationToken cancellationToken = default) =>
+        SweepCoreAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask PingAsync(CancellationToken cancellationToken = default) =>
+        await ReadAsync(0, static async (tx, _) => await tx.Command("SELECT count(*) FROM pools WHERE 0;").ScalarAsync(tx.Async, tx.Ct).ConfigureAwait(false), snapshot: false, async: true, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Closes the ledger's connections to the file. Operations afterwards throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _connections.Dispose();
+
+        // An operation still writing finishes first; those after it find the ledger disposed.
+        _writeGate.Wait();
+        try
+        {
+            _writer?.Dispose();
+            _writer = null;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    internal static string DescriptionOf(string filePath) => "sqlite:" + filePath;
+
+    /// <summary>Checks the options (at registration too, so that a mistake fails at startup) and builds the connection string.</summary>
+    internal static SqliteConnectionStringBuilder Validate(SqliteLedgerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.BusyTimeout < TimeSpan.FromMilliseconds(1) || options.BusyTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.BusyTimeout, "SqliteLedgerOptions.BusyTimeout must be between 1 millisecond and 24 days.");
+        }
+
+        if (options.FinishedLeaseRetention < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.FinishedLeaseRetention, "SqliteLedgerOptions.FinishedLeaseRetention must not be negative.");
+        }
+
+        if (options.SpendLogRetention is not { MaxEntries: >= 0 } retention || retention.MaxAge < TimeSpan.Zero)
+        {
+            throw new ArgumentException("SqliteLedgerOptions.SpendLogRetention must be set, with MaxEntries and MaxAge not negative.", nameof(options));
+        }
+
+        if (!Enum.IsDefined(options.Synchronous))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Synchronous, "SqliteLedgerOptions.Synchronous must be Full or Normal.");
+        }
+
+        var builder = new SqliteConnectionStringBuilder(options.ConnectionString ?? string.Empty);
+        if (options.Path is not null)
+        {
+            builder.DataSource = options.Path;
+        }
+
+        if (string.IsNullOrWhiteSpace(builder.DataSource) || builder.DataSource == ":memory:" || builder.Mode == SqliteOpenMode.Memory)
+        {
+            throw new ArgumentException("SqliteLedgerOptions needs a database file: set Path (or the Data Source of ConnectionString).", nameof(options));
+        }
+
+        builder.DataSource = System.IO.Path.GetFullPath(builder.DataSource);
+
+        // Connections are pooled by the ledger; the busy wait is SQLite's own (busy_timeout), and Microsoft.Data.Sqlite's
+        // retry loop after it is kept as short as its whole-second resolution allows.
+        builder.Pooling = false;
+        builder.DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
+        return builder;
+    }
+
+    private static string ConnectionPragmas(SqliteLedgerOptions options) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"PRAGMA busy_timeout = {(int)Math.Ceiling(options.BusyTimeout.TotalMilliseconds)}; PRAGMA synchronous = {(options.Synchronous == SqliteSynchronousMode.Normal ? "NORMAL" : "FULL")};");
+}

@@ -1,0 +1,160 @@
+using System.Buffers;
+using AgentGuard.Http.Settlement;
+
+namespace AgentGuard.Http.Requests;
+
+/// <summary>
+/// A request body read once into a buffer rented from <see cref="ArrayPool{T}.Shared"/>: the guard bounds these
+/// bytes and sends these bytes, so what is bounded is what is sent. A body of 100,000 tokens is about half a
+/// megabyte; renting instead of allocating keeps it off the large object heap, whose churn costs more than the copy.
+/// <para>
+/// The buffer has one owner at a time: this object until <see cref="ToContent"/> hands it to the content that is
+/// sent (which returns it when disposed), or <see cref="Dispose"/> returns it.
+/// </para>
+/// </summary>
+internal sealed class PooledRequestBody : IDisposable
+{
+    private const int UnknownLengthStart = 16 * 1024;
+
+    private byte[]? _buffer;
+    private int _length;
+
+    private PooledRequestBody(int capacity)
+    {
+        _buffer = capacity == 0 ? [] : ArrayPool<byte>.Shared.Rent(capacity);
+    }
+
+    /// <summary>The body's bytes (empty when the request has no content).</summary>
+    public ArraySegment<byte> Bytes => new(_buffer ?? throw new ObjectDisposedException(nameof(PooledRequestBody)), 0, _length);
+
+    public static async ValueTask<PooledRequestBody> ReadAsync(HttpContent? content, bool async, CancellationToken cancellationToken)
+    {
+        if (content is null)
+        {
+            return new PooledRequestBody(0);
+        }
+
+        long? declared = content.Headers.ContentLength;
+        var body = new PooledRequestBody(declared is { } known && known <= Array.MaxLength ? (int)known : UnknownLengthStart);
+        try
+        {
+            var sink = new Sink(body);
+            if (async)
+            {
+                // Serializes straight into the buffer: no intermediate copy, whatever the content type.
+                await content.CopyToAsync(sink, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                using var source = content.ReadAsStream(cancellationToken);
+                source.CopyTo(sink);
+            }
+        }
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+
+        return body;
+    }
+
+    /// <summary>
+    /// The content to send in place of <paramref name="original"/>: these bytes with the original's headers (its
+    /// length recomputed). The buffer now belongs to the returned content; the original is disposed.
+    /// </summary>
+    public HttpContent? ToContent(HttpContent? original)
+    {
+        var buffer = _buffer ?? throw new ObjectDisposedException(nameof(PooledRequestBody));
+        if (original is null && _length == 0)
+        {
+            return null;
+        }
+
+        _buffer = null;
+        var content = new PooledBodyContent(buffer, _length);
+        HttpContents.MoveHeaders(original, content);
+        return content;
+    }
+
+    public void Dispose()
+    {
+        if (_buffer is { Length: > 0 } buffer)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        _buffer = null;
+    }
+
+    private void Append(ReadOnlySpan<byte> bytes)
+    {
+        var buffer = _buffer!;
+        if (buffer.Length - _length < bytes.Length)
+        {
+            // More than the declared length, or no length declared: grow (rarely taken).
+            int needed = checked(_length + bytes.Length);
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, (int)Math.Min(Array.MaxLength, 2L * buffer.Length)));
+            buffer.AsSpan(0, _length).CopyTo(bigger);
+            if (buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            _buffer = buffer = bigger;
+        }
+
+        bytes.CopyTo(buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
+
+    /// <summary>The write-only stream the content serializes itself into.</summary>
+    private sealed class Sink(PooledRequestBody body) : Stream
+    {
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => body.Append(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer) => body.Append(buffer);
+
+        public override void WriteByte(byte value) => body.Append([value]);
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            body.Append(buffer.AsSpan(offset, count));
+            return Task.CompletedTask;
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            body.Append(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
