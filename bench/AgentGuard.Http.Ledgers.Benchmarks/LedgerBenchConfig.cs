@@ -24,6 +24,12 @@ public static class LedgerBenchConfig
             .AddColumn(StatisticColumn.Median, new PairsPerSecondColumn())
             .WithOption(ConfigOptions.JoinSummary, false)
             .WithOrderer(new BenchmarkDotNet.Order.DefaultOrderer(BenchmarkDotNet.Order.SummaryOrderPolicy.Declared));
+        if (!args.Any(a => a is "--artifacts" or "-a"))
+        {
+            // Apart from the other benchmark project's results.
+            config.WithArtifactsPath(Path.Combine(Directory.GetCurrentDirectory(), "BenchmarkDotNet.Artifacts", "ledgers"));
+        }
+
         if (!args.Any(a => a is "--job" or "-j"))
         {
             // Two warmups and six measured iterations of about 300 ms (a slow store's invocation may take longer: then

@@ -13,7 +13,7 @@ namespace AgentGuard.Http.Ledgers.Benchmarks;
 /// <summary>
 /// Not a benchmark: a plain timed run of reserve+commit pairs with the counters that show where the time goes, for
 /// profiling the stores (under <c>strace -c</c>, for example). <c>probe STORE [--callers N] [--pools N] [--pairs N]
-/// [--async] [--log-entries N]</c> (the in-memory ledger's spend log retention), STORE one of <c>inmemory</c>, <c>sqlite-full</c>, <c>sqlite-normal</c>, <c>redis</c>, <c>postgres</c>.
+/// [--async] [--warmup N] [--log-entries N]</c> (the in-memory ledger's spend log retention), STORE one of <c>inmemory</c>, <c>sqlite-full</c>, <c>sqlite-normal</c>, <c>redis</c>, <c>postgres</c>.
 /// Prints the pairs per second, the client's CPU and allocations per pair, and the store's counters per pair: Redis's
 /// command statistics and server CPU; PostgreSQL's round trips (Npgsql's operations), transactions, WAL writes and
 /// flushes, server CPU and statement times (pg_stat_statements).
@@ -24,7 +24,7 @@ internal static class Probe
     {
         if (args.Length == 0)
         {
-            Console.Error.WriteLine("probe inmemory|sqlite-full|sqlite-normal|redis|postgres [--callers N] [--pools N] [--pairs N] [--async] [--log-entries N]");
+            Console.Error.WriteLine("probe inmemory|sqlite-full|sqlite-normal|redis|postgres [--callers N] [--pools N] [--pairs N] [--async] [--warmup N] [--log-entries N]");
             return 2;
         }
 
@@ -35,7 +35,8 @@ internal static class Probe
         bool async = args.Contains("--async");
         int retention = Option(args, "--log-entries", SpendLogRetention.Default.MaxEntries);
         var pools = LedgerBenchmark.PoolsOf(poolCount);
-        int warmup = Math.Max(callers * 8, pairs / 10);
+        // Long enough for the JIT's tiering to finish (the pause after it too), so the run measures steady state.
+        int warmup = Option(args, "--warmup", Math.Max(callers * 50, pairs / 4));
 
         Console.WriteLine($"store={store} callers={callers} pools={poolCount} pairs={pairs} form={(async ? "async" : "sync")} warmup={warmup}");
         await using var target = await Target.CreateAsync(store, pools, warmup, callers, async, retention);
@@ -164,7 +165,12 @@ internal static class Probe
                 await Ledger.GetStateAsync(pool);
             }
 
-            await RunPairsAsync(Ledger, pools, warmup, callers, async, "warmup");
+            if (warmup > 0)
+            {
+                await RunPairsAsync(Ledger, pools, warmup, callers, async, "warmup");
+                await Task.Delay(TimeSpan.FromSeconds(1));
+                await RunPairsAsync(Ledger, pools, warmup / 4, callers, async, "warmup");
+            }
         }
 
         private static Plain SqliteTarget(SqliteSynchronousMode mode)

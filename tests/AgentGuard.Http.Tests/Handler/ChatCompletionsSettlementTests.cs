@@ -163,6 +163,28 @@ public sealed class ChatCompletionsSettlementTests
     }
 
     [Fact]
+    public void BudgetedSessionOpenAI_WithoutAKey_SaysWhereToPutOne()
+    {
+        string? saved = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+        if (saved is not null)
+        {
+            Assert.Skip("OPENAI_API_KEY is set in this environment, so the missing-key path cannot be exercised.");
+        }
+
+        var error = Assert.Throws<ArgumentException>(() => BudgetedSession.OpenAI(budgetUsd: 1m));
+
+        Assert.Contains("pass apiKey or set the OPENAI_API_KEY environment variable", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BudgetedSessionOpenAI_WithAnInvalidBudget_FailsNamingIt()
+    {
+        var error = Assert.Throws<ArgumentException>(() => BudgetedSession.OpenAI(budgetUsd: 0m, apiKey: "sk-test"));
+
+        Assert.Contains("AgentGuardOptions.BudgetUsd must be greater than zero, but it is 0.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task OtherRequests_PassThroughUntouched()
     {
         await using var h = await GuardHarness.StartAsync(budgetUsd: 0.000001m);

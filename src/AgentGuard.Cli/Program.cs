@@ -1,0 +1,3 @@
+using AgentGuard.Cli;
+
+return await Cli.RunAsync(args).ConfigureAwait(false);
