@@ -289,7 +289,9 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
     private int Sweep(long now)
     {
         int expired = 0;
-        while (_expiries.TryPeek(out var lease, out long expiresAt) && expiresAt <= now)
+        // Settled leases leave the queue as soon as they reach its head, not when they would have expired: under load,
+        // waiting a whole lease duration kept millions of them alive.
+        while (_expiries.TryPeek(out var lease, out long expiresAt) && (expiresAt <= now || lease.State != LeaseState.Active))
         {
             _expiries.Dequeue();
 
