@@ -71,9 +71,12 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             return refusal;
         }
 
-        request.Content = admission.Request?.NeedsUsageInjected == true && admission.Reservation is not null
-            ? HttpContents.Replace(request.Content, StreamUsageInjection.AddIncludeUsage(body.Bytes, admission.Request))
-            : body.ToContent(request.Content);
+        if (admission.Request?.NeedsUsageInjected == true && admission.Reservation is not null)
+        {
+            StreamUsageInjection.AddIncludeUsage(body, admission.Request);
+        }
+
+        request.Content = body.ToContent(request.Content);
         var reservation = admission.Reservation;
         if (reservation is null)
         {

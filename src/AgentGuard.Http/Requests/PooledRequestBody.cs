@@ -77,6 +77,26 @@ internal sealed class PooledRequestBody : IDisposable
         return content;
     }
 
+    /// <summary>Inserts <paramref name="bytes"/> (which must not lie in this body) at <paramref name="index"/>.</summary>
+    public void Insert(int index, ReadOnlySpan<byte> bytes)
+    {
+        ObjectDisposedException.ThrowIf(_buffer is null, this);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)index, (uint)_length, nameof(index));
+        EnsureCapacity(bytes.Length);
+        var buffer = _buffer.AsSpan();
+        buffer[index.._length].CopyTo(buffer[(index + bytes.Length)..]);
+        bytes.CopyTo(buffer[index..]);
+        _length += bytes.Length;
+    }
+
+    /// <summary>Replaces the whole body with <paramref name="bytes"/>.</summary>
+    public void Reset(ReadOnlySpan<byte> bytes)
+    {
+        ObjectDisposedException.ThrowIf(_buffer is null, this);
+        _length = 0;
+        Append(bytes);
+    }
+
     public void Dispose()
     {
         if (_buffer is { Length: > 0 } buffer)
@@ -89,23 +109,29 @@ internal sealed class PooledRequestBody : IDisposable
 
     private void Append(ReadOnlySpan<byte> bytes)
     {
-        var buffer = _buffer!;
-        if (buffer.Length - _length < bytes.Length)
-        {
-            // More than the declared length, or no length declared: grow (rarely taken).
-            int needed = checked(_length + bytes.Length);
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, (int)Math.Min(Array.MaxLength, 2L * buffer.Length)));
-            buffer.AsSpan(0, _length).CopyTo(bigger);
-            if (buffer.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
+        EnsureCapacity(bytes.Length);
+        bytes.CopyTo(_buffer.AsSpan(_length));
+        _length += bytes.Length;
+    }
 
-            _buffer = buffer = bigger;
+    private void EnsureCapacity(int more)
+    {
+        var buffer = _buffer!;
+        if (buffer.Length - _length >= more)
+        {
+            return;
         }
 
-        bytes.CopyTo(buffer.AsSpan(_length));
-        _length += bytes.Length;
+        // More than the declared length, no length declared, or an insertion: grow (rarely taken).
+        int needed = checked(_length + more);
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, (int)Math.Min(Array.MaxLength, 2L * buffer.Length)));
+        buffer.AsSpan(0, _length).CopyTo(bigger);
+        if (buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        _buffer = bigger;
     }
 
     /// <summary>The write-only stream the content serializes itself into.</summary>

@@ -12,24 +12,20 @@ internal static class StreamUsageInjection
     private static ReadOnlySpan<byte> IncludeUsageMember => ""","stream_options":{"include_usage":true}"""u8;
 
     /// <summary>
-    /// The body with <c>include_usage</c> added. When the request has no <c>stream_options</c> (the common case) the
-    /// member is spliced in before the object's closing brace, leaving every other byte as it was; otherwise the
-    /// body is rewritten.
+    /// Adds <c>include_usage</c> to the body where it lies (a pooled buffer: a body of any size allocates nothing).
+    /// When the request has no <c>stream_options</c> (the common case) the member is spliced in before the object's
+    /// closing brace, leaving every other byte as it was; otherwise the body is rewritten.
     /// </summary>
-    public static byte[] AddIncludeUsage(ReadOnlySpan<byte> body, ChatCompletionRequest request)
+    public static void AddIncludeUsage(PooledRequestBody body, ChatCompletionRequest request)
     {
         if (request.HasStreamOptions)
         {
-            return AddIncludeUsage(body);
+            body.Reset(AddIncludeUsage(body.Bytes));
+            return;
         }
 
         // The reader proved the body is one object with members and nothing after it but whitespace.
-        int close = body.LastIndexOf((byte)'}');
-        var spliced = new byte[body.Length + IncludeUsageMember.Length];
-        body[..close].CopyTo(spliced);
-        IncludeUsageMember.CopyTo(spliced.AsSpan(close));
-        body[close..].CopyTo(spliced.AsSpan(close + IncludeUsageMember.Length));
-        return spliced;
+        body.Insert(body.Bytes.AsSpan().LastIndexOf((byte)'}'), IncludeUsageMember);
     }
 
     /// <summary>The body with <c>include_usage</c> set, rewritten whole.</summary>

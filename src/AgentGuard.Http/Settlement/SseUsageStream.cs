@@ -210,7 +210,14 @@ internal sealed class SseUsageStream : Stream
             return EndAsync("the stream ended without usage", async);
         }
 
-        Scan(data[..read]);
+        if (_strip)
+        {
+            Scan(data[..read]);
+        }
+        else
+        {
+            ScanPassingThrough(data[..read]);
+        }
 
         // Once settled, renewing is a no-op: one ledger call at most per read.
         return _usage is { } usage && _usageIsFinal && !_reservation.IsSettled
@@ -267,6 +274,56 @@ internal sealed class SseUsageStream : Stream
         }
     }
 
+    /// <summary>
+    /// Pass-through only needs the lines that can change the settlement, so it skips the rest without splitting them:
+    /// one search for the last line end, one vectorized search for <c>usage"</c> over the complete lines.
+    /// </summary>
+    private void ScanPassingThrough(ReadOnlySpan<byte> chunk)
+    {
+        int lastNewline = chunk.LastIndexOf((byte)'\n');
+        if (lastNewline < 0)
+        {
+            Hold(chunk);
+            return;
+        }
+
+        var lines = chunk[..(lastNewline + 1)];
+        if (_lineLength > 0 || _lineTooLong)
+        {
+            // The line held from the last read ends here: finish it line by line.
+            int end = lines.IndexOf((byte)'\n') + 1;
+            Scan(lines[..end]);
+            lines = lines[end..];
+        }
+
+        while (!lines.IsEmpty)
+        {
+            if (_usage is not null && !_usageIsFinal)
+            {
+                // A usage beside choices may still grow, and [DONE] makes it final: every line counts again.
+                Scan(lines);
+                break;
+            }
+
+            int at = IndexOfUsageObject(lines);
+            if (at < 0)
+            {
+                break;
+            }
+
+            int start = lines[..at].LastIndexOf((byte)'\n') + 1;
+            int end = at + lines[at..].IndexOf((byte)'\n') + 1;
+            OnLine(lines[start..end]);
+            lines = lines[end..];
+        }
+
+        var tail = chunk[(lastNewline + 1)..];
+        if (!tail.IsEmpty)
+        {
+            Hold(tail);
+        }
+    }
+
     /// <summary>Keeps the start of a line that has not ended yet, up to <see cref="MaxHeldLine"/>.</summary>
     private void Hold(ReadOnlySpan<byte> part)
     {
@@ -309,7 +366,7 @@ internal sealed class SseUsageStream : Stream
             {
                 _usageIsFinal = _usage is not null;
             }
-            else if (HasUsageObject(data) && UsageReader.TryRead(data, out var usage, out bool noChoices))
+            else if (IndexOfUsageObject(data) >= 0 && UsageReader.TryRead(data, out var usage, out bool noChoices))
             {
                 _usage = usage;
 
@@ -327,24 +384,26 @@ internal sealed class SseUsageStream : Stream
     }
 
     /// <summary>
-    /// A cheap test before parsing: every chunk says <c>"usage":null</c> but one. The search is for <c>usage"</c>, whose
-    /// first and last bytes rarely stand five apart in JSON, so the vectorized search seldom stops on a false candidate.
+    /// Where a <c>usage</c> key with an object value starts (at its <c>u</c>), or -1: a cheap test before parsing, since
+    /// every chunk says <c>"usage":null</c> but one. The search is for <c>usage"</c>, whose first and last bytes rarely
+    /// stand five apart in JSON, so the vectorized search seldom stops on a false candidate.
     /// </summary>
-    private static bool HasUsageObject(ReadOnlySpan<byte> data)
+    private static int IndexOfUsageObject(ReadOnlySpan<byte> data)
     {
+        int offset = 0;
         int at;
-        while ((at = data.IndexOf(UsageName)) >= 0)
+        while ((at = data[offset..].IndexOf(UsageName)) >= 0)
         {
-            bool isKey = at > 0 && data[at - 1] == (byte)'"';
-            data = data[(at + UsageName.Length)..];
-            var value = data.TrimStart(" \t\r\n"u8);
-            if (isKey && !value.IsEmpty && value[0] == (byte)':' && value[1..].TrimStart(" \t\r\n"u8) is [(byte)'{', ..])
+            at += offset;
+            offset = at + UsageName.Length;
+            var value = data[offset..].TrimStart(" \t"u8);
+            if (at > 0 && data[at - 1] == (byte)'"' && value is [(byte)':', ..] && value[1..].TrimStart(" \t"u8) is [(byte)'{', ..])
             {
-                return true;
+                return at;
             }
         }
 
-        return false;
+        return -1;
     }
 
     private void Emit(ReadOnlySpan<byte> bytes)

@@ -15,11 +15,12 @@ public sealed class UsageInjectionSpliceTests
     [InlineData("{ \"model\" : \"gpt-4o-mini\", \"messages\" : [ { \"role\" : \"user\", \"content\" : \"caf\\u00e9 \\\"}\\\" 👋\" } ], \"stream\" : true }\r\n")]
     public void AddIncludeUsage_NoStreamOptions_SplicesTheMember_AndKeepsEveryOtherByte(string json)
     {
-        var body = Encoding.UTF8.GetBytes(json);
-        var request = ChatCompletionRequestReader.Read(body);
+        var request = ChatCompletionRequestReader.Read(Encoding.UTF8.GetBytes(json));
+        using var body = Read(json);
 
-        var spliced = StreamUsageInjection.AddIncludeUsage(body, request);
+        StreamUsageInjection.AddIncludeUsage(body, request);
 
+        var spliced = body.Bytes.ToArray();
         int close = json.LastIndexOf('}');
         string expected = json[..close] + ",\"stream_options\":{\"include_usage\":true}" + json[close..];
         Assert.Equal(expected, Encoding.UTF8.GetString(spliced));
@@ -35,14 +36,27 @@ public sealed class UsageInjectionSpliceTests
     [InlineData("""{"model":"m","messages":[],"stream":true,"stream_options":{}}""")]
     public void AddIncludeUsage_StreamOptionsPresent_SetsIncludeUsage_AndKeepsTheOtherOptions(string json)
     {
-        var body = Encoding.UTF8.GetBytes(json);
-        var request = ChatCompletionRequestReader.Read(body);
+        var request = ChatCompletionRequestReader.Read(Encoding.UTF8.GetBytes(json));
+        using var body = Read(json);
 
-        var root = JsonNode.Parse(StreamUsageInjection.AddIncludeUsage(body, request))!.AsObject();
+        StreamUsageInjection.AddIncludeUsage(body, request);
 
+        var root = JsonNode.Parse(body.Bytes)!.AsObject();
         Assert.True(request.HasStreamOptions);
         Assert.True(root["stream_options"]!["include_usage"]!.GetValue<bool>());
         Assert.Equal(json.Contains("include_obfuscation", StringComparison.Ordinal), root["stream_options"]!.AsObject().ContainsKey("include_obfuscation"));
+    }
+
+    [Fact]
+    public async Task Insert_IntoAFullBuffer_GrowsAndKeepsEveryByte()
+    {
+        var bytes = new byte[4096];
+        Random.Shared.NextBytes(bytes);
+        using var body = await PooledRequestBody.ReadAsync(new ByteArrayContent(bytes), async: false, TestContext.Current.CancellationToken);
+
+        body.Insert(100, "inserted"u8);
+
+        Assert.Equal([.. bytes[..100], .. "inserted"u8.ToArray(), .. bytes[100..]], body.Bytes.ToArray());
     }
 
     [Fact]
@@ -52,4 +66,7 @@ public sealed class UsageInjectionSpliceTests
 
         Assert.False(ChatCompletionRequestReader.Read(body).HasStreamOptions);
     }
+
+    private static PooledRequestBody Read(string json) =>
+        PooledRequestBody.ReadAsync(new StringContent(json), async: false, TestContext.Current.CancellationToken).GetAwaiter().GetResult();
 }
