@@ -71,6 +71,8 @@ public sealed class PooledRequestBodyTests
         Assert.Equal(s_body, await content.ReadAsByteArrayAsync(Ct));
         Assert.Equal(s_body, await Serialize(content));
         Assert.Equal(s_body, await Serialize(content));
+        await using var read = await content.ReadAsStreamAsync(Ct);
+        Assert.Equal(s_body, await new StreamContent(read).ReadAsByteArrayAsync(Ct));
     }
 
     [Fact]
@@ -131,7 +133,19 @@ public sealed class PooledRequestBodyTests
     {
         public byte[] Received => ToArray();
 
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            DisposeAndScribble();
+            return base.WriteAsync(buffer, offset, count, cancellationToken);
+        }
+
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            DisposeAndScribble();
+            return base.WriteAsync(buffer, cancellationToken);
+        }
+
+        private void DisposeAndScribble()
         {
             content.Dispose();
             for (int i = 0; i < 4; i++)
@@ -140,8 +154,6 @@ public sealed class PooledRequestBodyTests
                 rented.AsSpan().Fill(0xFF);
                 ArrayPool<byte>.Shared.Return(rented);
             }
-
-            return base.WriteAsync(buffer, cancellationToken);
         }
     }
 
