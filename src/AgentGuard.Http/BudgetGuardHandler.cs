@@ -1,4 +1,5 @@
 using System.Net;
+using AgentGuard.Http.Endpoints;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
 using AgentGuard.Http.Requests;
@@ -11,11 +12,12 @@ namespace AgentGuard.Http;
 /// <summary>
 /// Enforces a hard USD budget on the OpenAI calls that pass through an <see cref="HttpClient"/>.
 /// <para>
-/// For every POST to a path ending in <c>/chat/completions</c> it computes an upper bound of what the call can be
-/// billed, reserves it atomically from the budget, and refuses the call before it is sent when the budget cannot
-/// cover it. The reservation is settled exactly once: from the response's <c>usage</c>, released when the call was
-/// certainly not billed, or charged in full when the outcome is unknown. Streams are observed as the caller reads
-/// them, never buffered. Other requests pass through untouched.
+/// For every call to Chat Completions, Responses, Embeddings or legacy Completions (on OpenAI or Azure OpenAI paths)
+/// it computes an upper bound of what the call can be billed, reserves it atomically from the budget, and refuses the
+/// call before it is sent when the budget cannot cover it. The reservation is settled exactly once: from the response's
+/// <c>usage</c>, released when the call was certainly not billed, or charged in full when the outcome is unknown. Streams
+/// are observed as the caller reads them, never buffered. Other POSTs that can cost money (images, audio, batches, ...)
+/// are refused unless allowed by name; reads and free endpoints pass through untouched.
 /// </para>
 /// <para>Both <see cref="SendAsync"/> and <see cref="Send"/> are guarded and behave identically.</para>
 /// </summary>
@@ -23,6 +25,9 @@ public sealed class BudgetGuardHandler : DelegatingHandler
 {
     private readonly BudgetedSession _session;
     private readonly GuardPolicy _policy;
+
+    // The client's prices and fees, with the budget's memory of the responses it has seen (previous_response_id).
+    private readonly EstimationContext _estimation;
 
     /// <summary>Creates a handler that draws from <paramref name="session"/> with the per-client settings of <paramref name="options"/>.</summary>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
@@ -36,70 +41,145 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         ArgumentNullException.ThrowIfNull(session);
         _session = session;
         _policy = policy;
+        _estimation = policy.Estimation with { ResponseTokens = session.ResponseTokens };
     }
 
     /// <summary>The budget this handler draws from.</summary>
     public BudgetedSession Session => _session;
 
     /// <inheritdoc />
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-        IsGuarded(request) ? SendGuardedAsync(request, async: true, cancellationToken).AsTask() : base.SendAsync(request, cancellationToken);
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var route = RouteOf(request);
+        return route.Action == RouteAction.PassThrough
+            ? base.SendAsync(request, cancellationToken)
+            : SendRoutedAsync(request, route, async: true, cancellationToken).AsTask();
+    }
 
     /// <inheritdoc />
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        if (!IsGuarded(request))
-        {
-            return base.Send(request, cancellationToken);
-        }
-
-        return SyncPath.Complete(SendGuardedAsync(request, async: false, cancellationToken));
+        var route = RouteOf(request);
+        return route.Action == RouteAction.PassThrough
+            ? base.Send(request, cancellationToken)
+            : SyncPath.Complete(SendRoutedAsync(request, route, async: false, cancellationToken));
     }
 
-    private static bool IsGuarded(HttpRequestMessage request) =>
-        request.Method == HttpMethod.Post
-        && request.RequestUri is { } uri
-        && (uri.IsAbsoluteUri ? uri.AbsolutePath : uri.OriginalString.Split('?', 2)[0]).EndsWith("/chat/completions", StringComparison.OrdinalIgnoreCase);
+    private static EndpointRoute RouteOf(HttpRequestMessage request) => EndpointRouter.Route(request);
 
-    private async ValueTask<HttpResponseMessage> SendGuardedAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken)
+    private ValueTask<HttpResponseMessage> SendRoutedAsync(HttpRequestMessage request, EndpointRoute route, bool async, CancellationToken cancellationToken) => route.Action switch
     {
+        RouteAction.Guard => SendGuardedAsync(request, route, async, cancellationToken),
+        RouteAction.RetrieveResponse => SendRetrievalAsync(request, route, async, cancellationToken),
+        _ => SendUnboundedEndpointAsync(request, route, async, cancellationToken),
+    };
+
+    /// <summary>An endpoint that can cost money the guard cannot bound: forwarded only when allowed by name.</summary>
+    private ValueTask<HttpResponseMessage> SendUnboundedEndpointAsync(HttpRequestMessage request, EndpointRoute route, bool async, CancellationToken cancellationToken)
+    {
+        if (_policy.AllowsUnboundedEndpoint(route.Name))
+        {
+            Log.UnboundedEndpointForwarded(_session.Logger, _session.Name, route.Name);
+            return SendUnguardedAsync(request, async, cancellationToken);
+        }
+
+        var refusal = new UnboundedRequestException(UnboundedRequestReason.UnboundedEndpoint,
+            $"POST {route.Name} can cost money that AgentGuard.Http cannot bound, so the call was not sent. If this client may spend on it " +
+            $"without a limit, allow it by name: AgentGuardOptions.AllowedUnboundedEndpoints.Add(\"{route.Name}\").");
+        _session.RecordRefused(BudgetScope.Current, route.Name, "unbounded_endpoint");
+        Log.RequestRefused(_session.Logger, _session.Name, refusal.Message);
+        throw refusal;
+    }
+
+    /// <summary><c>GET /responses/{id}</c>: sent as it is; its answer may settle a background response this budget holds.</summary>
+    private async ValueTask<HttpResponseMessage> SendRetrievalAsync(HttpRequestMessage request, EndpointRoute route, bool async, CancellationToken cancellationToken)
+    {
+        var response = await SendUnguardedAsync(request, async, cancellationToken).ConfigureAwait(false);
+        return await BackgroundResponses.ObserveRetrievalAsync(_session, route.ResponseId!, response, async, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<HttpResponseMessage> SendUnguardedAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken) =>
+        async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
+
+    private async ValueTask<HttpResponseMessage> SendGuardedAsync(HttpRequestMessage request, EndpointRoute route, bool async, CancellationToken cancellationToken)
+    {
+        // An outer guard of this budget reserved for this call: this guard, nearer the network, sends and settles it.
+        // When the outer guard's reservation was used by an earlier attempt, this attempt is a retry: it is reserved anew.
+        var outer = GuardMarks.Nearest(request, _session);
+        if (outer is not null && outer.TryTake())
+        {
+            return await SendReservedAsync(request, outer.Reservation, outer.Request, outer.StripUsageChunk, async, cancellationToken).ConfigureAwait(false);
+        }
+
         // Read once into a pooled buffer that becomes the content sent: the bytes bounded are the bytes sent.
         using var body = await PooledRequestBody.ReadAsync(request.Content, async, cancellationToken).ConfigureAwait(false);
-        var admission = await AdmitAsync(request, body.Bytes, async, cancellationToken).ConfigureAwait(false);
+        var admission = await AdmitAsync(request, route, body.Bytes, async, cancellationToken).ConfigureAwait(false);
         if (admission.Refusal is { } refusal)
         {
             return refusal;
         }
 
-        if (admission.Request?.NeedsUsageInjected == true && admission.Reservation is not null)
+        if (admission.Reservation is not null)
         {
-            StreamUsageInjection.AddIncludeUsage(body, admission.Request);
+            if (admission.OutputCap is { } cap)
+            {
+                OutputCapRewrite.Apply(body, admission.Request!, cap);
+            }
+
+            if (admission.InjectUsage)
+            {
+                StreamUsageInjection.AddIncludeUsage(body, admission.Request!);
+            }
         }
 
         request.Content = body.ToContent(request.Content);
-        var reservation = admission.Reservation;
-        if (reservation is null)
+        if (admission.Reservation is not { } reservation)
         {
-            return async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
+            return await SendUnguardedAsync(request, async, cancellationToken).ConfigureAwait(false);
         }
 
+        // A retry under an outer guard that added include_usage: the body already asks for usage, the caller did not.
+        bool strip = admission.InjectUsage || outer?.StripUsageChunk == true;
+        return await SendReservedAsync(request, reservation, admission.Request!, strip, async, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends a call whose reservation is held, and settles it; unless a guard of this budget nearer the network takes it over.</summary>
+    private async ValueTask<HttpResponseMessage> SendReservedAsync(
+        HttpRequestMessage request, CallReservation reservation, GuardedRequest guarded, bool stripUsageChunk, bool async, CancellationToken cancellationToken)
+    {
         HttpResponseMessage response;
         bool cancelledBeforeSend = cancellationToken.IsCancellationRequested;
+        var handover = GuardMarks.Offer(request, _session, reservation, guarded, stripUsageChunk);
         try
         {
             response = async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
         }
         catch (Exception ex)
         {
-            await (FailureRules.CertainlyNotSent(ex, cancelledBeforeSend)
-                ? reservation.ReleaseAsync($"the request failed before it was sent ({ex.GetType().Name})", async)
-                : reservation.ChargeInFullAsync($"the call failed after it was sent ({ex.GetType().Name}), so it may have been billed", async)).ConfigureAwait(false);
+            if (handover.TryTake())
+            {
+                await (FailureRules.CertainlyNotSent(ex, cancelledBeforeSend)
+                    ? reservation.ReleaseAsync($"the request failed before it was sent ({ex.GetType().Name})", async)
+                    : reservation.ChargeInFullAsync($"the call failed after it was sent ({ex.GetType().Name}), so it may have been billed", async)).ConfigureAwait(false);
+            }
+
             throw;
+        }
+        finally
+        {
+            // A retry handler outside this guard sends the same request again: that attempt is guarded on its own.
+            GuardMarks.Withdraw(request, handover);
+        }
+
+        if (!handover.TryTake())
+        {
+            // A guard of this budget nearer the network settled this attempt (and reserved any retries itself).
+            return response;
         }
 
         try
         {
-            return await ResponseSettlement.ObserveAsync(response, reservation, stripUsageChunk: admission.Request!.NeedsUsageInjected, async, cancellationToken).ConfigureAwait(false);
+            return await ResponseSettlement.ObserveAsync(response, reservation, guarded, stripUsageChunk, async, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -110,70 +190,134 @@ public sealed class BudgetGuardHandler : DelegatingHandler
     }
 
     /// <summary>Reads, prices and reserves the call; or refuses it.</summary>
-    private async ValueTask<Admission> AdmitAsync(HttpRequestMessage httpRequest, ArraySegment<byte> body, bool async, CancellationToken cancellationToken)
+    private async ValueTask<Admission> AdmitAsync(HttpRequestMessage httpRequest, EndpointRoute route, ArraySegment<byte> body, bool async, CancellationToken cancellationToken)
     {
         var scope = ScopeOf(httpRequest);
-        ChatCompletionRequest request;
+        GuardedRequest request;
         PricedModel priced;
         ServiceTier tier;
+        EstimationContext context;
+        string model;
         try
         {
-            request = ChatCompletionRequestReader.Read(body);
-            priced = _policy.Prices.TryResolve(request.Model, out var found) ? found : throw new UnknownModelPriceException(request.Model);
-            tier = ServiceTierNames.ForRequest(request.ServiceTier, _policy.DefaultTier, request.Model);
+            request = GuardedRequestReader.Read(route.Endpoint, body);
+            (model, context) = ResolveModel(route, request);
+            priced = _policy.Prices.TryResolve(model, out var found) ? found : throw new UnknownModelPriceException(model);
+            tier = ServiceTierNames.ForRequest(request.ServiceTier, _policy.DefaultTier, model);
         }
         catch (AgentGuardException ex) when (ex is UnboundedRequestException or UnknownModelPriceException)
         {
             return Unbounded(ex, scope);
         }
 
+        // A cap the guard writes: the configured default for requests without one, or a lower one that fits the budget.
+        int? outputCap = request.OutputCap is null && request.Endpoint != OpenAIEndpoint.Embeddings ? _policy.DefaultMaxOutputTokens : null;
+        bool capChanged = outputCap is not null;
+
         // The byte bound costs nothing to compute; the tokenizer tightens it only when the budget is too tight for it.
         var pools = _session.PoolsFor(scope);
-        var bound = ChatCostEstimator.ByBytes(request, priced, tier);
+        var lease = request.RunsInBackground ? _policy.BackgroundLeaseDuration : _policy.LeaseDuration;
+        CostBound bound;
         string leaseId = Guid.NewGuid().ToString("N");
         ReservationResult result;
         try
         {
-            result = await ReserveAsync(leaseId, pools, bound.Micros, request.Model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
+            bound = RequestCostEstimator.ByBytes(request, priced, tier, context, outputCap);
+            result = await ReserveAsync(leaseId, pools, bound.Micros, lease, model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
             if (!result.Granted)
             {
-                if (ChatCostEstimator.ByTokenizer(body, request, priced, tier) is { } exact && exact.Micros < bound.Micros)
+                if (RequestCostEstimator.ByTokenizer(body, request, priced, tier, context, outputCap) is { } counted && counted.Micros < bound.Micros)
                 {
-                    bound = exact;
+                    bound = counted;
                 }
 
-                result = await ReserveAsync(leaseId, pools, bound.Micros, request.Model, countRefusal: true, async, cancellationToken).ConfigureAwait(false);
+                if (_policy.ClampOutputToBudget)
+                {
+                    // Up to one retry per pool that refuses: each refusal says how much that pool has left.
+                    for (int attempt = 0; attempt <= pools.Length && !result.Granted; attempt++)
+                    {
+                        if (OutputClamp.Fit(bound, request, priced, tier, context, result.Pool.RemainingMicros, _policy.MinClampedOutputTokens, outputCap ?? request.OutputCap) is not { } clamped)
+                        {
+                            break;
+                        }
+
+                        (outputCap, bound) = (clamped.OutputCap, clamped.Bound);
+                        capChanged = true;
+                        result = await ReserveAsync(leaseId, pools, bound.Micros, lease, model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                if (!result.Granted)
+                {
+                    result = await ReserveAsync(leaseId, pools, bound.Micros, lease, model, countRefusal: true, async, cancellationToken).ConfigureAwait(false);
+                }
             }
+        }
+        catch (UnboundedRequestException ex)
+        {
+            return Unbounded(ex, scope);
+        }
+        catch (UnknownModelPriceException ex)
+        {
+            return Unbounded(ex, scope);
         }
         catch (BudgetLedgerUnavailableException ex)
         {
             if (_policy.FailOpen)
             {
-                Log.FailedOpen(_session.Logger, ex, _session.Name, request.Model);
-                return new Admission(request, null, null);
+                Log.FailedOpen(_session.Logger, ex, _session.Name, model);
+                return new Admission(request, null, null, InjectUsage: false, OutputCap: null);
             }
 
-            _session.RecordRefused(scope, request.Model, "ledger_unavailable");
+            _session.RecordRefused(scope, model, "ledger_unavailable");
             Log.RequestRefused(_session.Logger, _session.Name, ex.Message);
             throw;
         }
 
         if (!result.Granted)
         {
-            return new Admission(request, null, Refuse(httpRequest, scope, request.Model, bound.Micros, result.Pool));
+            return new Admission(request, null, Refuse(httpRequest, scope, model, bound.Micros, result.Pool), false, null);
         }
 
-        _session.RecordAdmitted(scope, request.Model, bound.Micros);
+        // Azure rejects stream_options on some requests (data_sources, images) and the guard cannot tell which: streams
+        // there are never rewritten, and one that brings no usage is charged its reservation.
+        bool injectUsage = request.NeedsUsageInjected && !route.IsAzure;
+        _session.RecordAdmitted(scope, model, bound.Micros);
         if (_session.Logger.IsEnabled(LogLevel.Debug))
         {
-            Log.Reserved(_session.Logger, _session.Name, Micros.ToUsd(bound.Micros), request.Model, leaseId, bound.InputTokens, bound.OutputTokens, tier, bound.FromTokenizer);
-            if (request.NeedsUsageInjected)
+            Log.Reserved(_session.Logger, _session.Name, Micros.ToUsd(bound.Micros), model, leaseId, bound.InputTokens, bound.OutputTokens, tier, bound.FromTokenizer);
+            if (injectUsage)
             {
-                Log.UsageInjected(_session.Logger, _session.Name, request.Model);
+                Log.UsageInjected(_session.Logger, _session.Name, model);
+            }
+
+            if (capChanged)
+            {
+                Log.OutputCapSet(_session.Logger, _session.Name, model, outputCap!.Value);
             }
         }
 
-        return new Admission(request, new CallReservation(_session, scope, request.Model, priced, tier, leaseId, bound.Micros, _policy.LeaseDuration), null);
+        var reservation = new CallReservation(_session, scope, model, priced, tier, leaseId, bound.Micros, lease, context);
+        return new Admission(request, reservation, null, injectUsage, capChanged ? outputCap : null);
+    }
+
+    /// <summary>The model a call is priced as, and the multiplier of its prices: on Azure, the deployment's.</summary>
+    private (string Model, EstimationContext Context) ResolveModel(EndpointRoute route, GuardedRequest request)
+    {
+        if (!route.IsAzure)
+        {
+            return (request.Model, _estimation);
+        }
+
+        string deployment = route.Deployment ?? request.Model;
+        if (!_policy.AzureDeployments.TryGetValue(deployment, out var target))
+        {
+            throw new UnboundedRequestException(UnboundedRequestReason.UnknownDeployment,
+                $"The Azure OpenAI deployment '{deployment}' has no model in AgentGuardOptions.AzureDeployments, so the price of the call cannot be known " +
+                $"and it was not sent. Map it: AzureDeployments[\"{deployment}\"] = new AzureDeployment {{ Model = \"gpt-4o\" }} (the model the deployment runs).");
+        }
+
+        return (target.Model, target.PriceMultiplier == 1m ? _estimation : _estimation with { PriceMultiplier = _estimation.PriceMultiplier * target.PriceMultiplier });
     }
 
     /// <summary>The call's scope: carried by the request, else chosen by the app's selector, else the ambient scope.</summary>
@@ -181,9 +325,9 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         request.Options.TryGetValue(BudgetScope.RequestOptionKey, out var carried) ? carried
         : _policy.ScopeSelector?.SelectScope(request) ?? BudgetScope.Current;
 
-    private ValueTask<ReservationResult> ReserveAsync(string leaseId, BudgetPool[] pools, long micros, string model, bool countRefusal, bool async, CancellationToken cancellationToken)
+    private ValueTask<ReservationResult> ReserveAsync(string leaseId, BudgetPool[] pools, long micros, TimeSpan lease, string model, bool countRefusal, bool async, CancellationToken cancellationToken)
     {
-        var reservation = new ReservationRequest(leaseId, pools, micros, _policy.LeaseDuration) { Model = model, CountRefusal = countRefusal };
+        var reservation = new ReservationRequest(leaseId, pools, micros, lease) { Model = model, CountRefusal = countRefusal };
         return async ? _session.Ledger.ReserveAsync(reservation, cancellationToken) : ValueTask.FromResult(_session.Ledger.Reserve(reservation));
     }
 
@@ -198,7 +342,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         }
 
         Log.UnboundedRequestForwarded(_session.Logger, _session.Name, refusal.Message);
-        return new Admission(null, null, null);
+        return new Admission(null, null, null, false, null);
     }
 
     private HttpResponseMessage Refuse(HttpRequestMessage request, BudgetScope? scope, string model, long requiredMicros, BudgetPoolState pool)
@@ -225,5 +369,10 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         return GuardPolicy.From(options);
     }
 
-    private readonly record struct Admission(ChatCompletionRequest? Request, CallReservation? Reservation, HttpResponseMessage? Refusal);
+    /// <param name="Request">The request read (null when it could not be).</param>
+    /// <param name="Reservation">The reservation (null when refused, or forwarded unreserved).</param>
+    /// <param name="Refusal">The 402 response that answers a refused call in that mode.</param>
+    /// <param name="InjectUsage">Whether the stream is asked for its usage chunk, removed again from what the caller reads.</param>
+    /// <param name="OutputCap">The output cap the guard writes into the body, if any.</param>
+    private readonly record struct Admission(GuardedRequest? Request, CallReservation? Reservation, HttpResponseMessage? Refusal, bool InjectUsage, int? OutputCap);
 }

@@ -51,6 +51,12 @@ public sealed partial class BudgetedSession
 
     internal BudgetDefinition Definition => _budget;
 
+    /// <summary>The tokens of the Responses this budget settled, which bound what a <c>previous_response_id</c> brings in.</summary>
+    internal ResponseTokenCache ResponseTokens => _shared.ResponseTokens;
+
+    /// <summary>The background Responses whose reservations wait for a <c>GET /responses/{id}</c> that shows their outcome.</summary>
+    internal BackgroundResponses BackgroundResponses => _shared.BackgroundResponses;
+
     /// <summary>The limit, in USD (the stored limit, which may have been changed since the options seeded it).</summary>
     public decimal GetBudget() => Micros.ToUsd(State().LimitMicros);
 
@@ -104,6 +110,10 @@ public sealed partial class BudgetedSession
 
         return new BudgetedSession(this, scope);
     }
+
+    /// <summary>Whether both sessions draw from the same budget: the same name in the same ledger.</summary>
+    internal bool IsSameBudget(BudgetedSession other) =>
+        ReferenceEquals(_shared, other._shared) || (Name == other.Name && ReferenceEquals(Ledger, other.Ledger));
 
     /// <summary>The pools a call in <paramref name="scope"/> draws from now.</summary>
     internal BudgetPool[] PoolsFor(BudgetScope? scope) => _budget.PoolsFor(scope, Time.GetUtcNow());
@@ -232,6 +242,11 @@ public sealed partial class BudgetedSession
     private sealed record Shared(IBudgetLedger Ledger, Action<BudgetWarning>[] OnWarning, TimeProvider Time, ILogger Logger, AgentGuardMetrics Metrics)
     {
         public ConcurrentDictionary<string, CallCounters> Counters { get; } = new(StringComparer.Ordinal);
+
+        // Kept with the budget, not the handler: handlers are pooled and recycled while a chain or a background response goes on.
+        public ResponseTokenCache ResponseTokens { get; } = new();
+
+        public BackgroundResponses BackgroundResponses { get; } = new();
     }
 
     /// <summary>This process's counts for one budget or scope since its last reset.</summary>

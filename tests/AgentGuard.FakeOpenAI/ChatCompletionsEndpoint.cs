@@ -1,66 +1,33 @@
-using System.Text;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 
 namespace AgentGuard.FakeOpenAI;
 
-/// <summary>POST /v1/chat/completions: validate, inject the failure, bill, answer.</summary>
+/// <summary>POST /v1/chat/completions (and the Azure routes): validate, inject the failure, bill, answer.</summary>
 internal static class ChatCompletionsEndpoint
 {
-    private const string BadGatewayHtml =
-        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n"
-        + "<hr><center>fake-openai</center>\r\n</body>\r\n</html>\r\n";
-
-    private static readonly TimeSpan CutGrace = TimeSpan.FromMilliseconds(100);
-
     private static long s_nextId;
 
-    public static async Task HandleAsync(HttpContext context, FakeBehavior behavior, FakeMeter meter)
-    {
-        var ct = context.RequestAborted;
-        try
-        {
-            await HandleCoreAsync(context, behavior, meter, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ConnectionResetException or IOException && ct.IsCancellationRequested)
-        {
-            // The client went away (a cancelled delay, a disposed stream): nothing left to answer.
-        }
-    }
+    public static Task HandleAsync(HttpContext context, FakeBehavior behavior, FakeMeter meter) =>
+        HandleAsync(context, behavior, meter, FakeRoute.OpenAI);
 
-    private static async Task HandleCoreAsync(HttpContext context, FakeBehavior behavior, FakeMeter meter, CancellationToken ct)
-    {
-        string body;
-        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
-        {
-            body = await reader.ReadToEndAsync(ct).ConfigureAwait(false);
-        }
+    public static Task HandleAsync(HttpContext context, FakeBehavior behavior, FakeMeter meter, FakeRoute route) =>
+        EndpointSupport.RunAsync(context, ct => HandleCoreAsync(context, behavior, meter, route, ct));
 
-        meter.RecordBody(body);
-        if (!TryApplyOverrides(context.Request.Headers, ref behavior, out var headerError))
+    private static async Task HandleCoreAsync(HttpContext context, FakeBehavior behavior, FakeMeter meter, FakeRoute route, CancellationToken ct)
+    {
+        if (await EndpointSupport.BeginAsync(context, behavior, meter, ct).ConfigureAwait(false) is not { } begun)
         {
-            await headerError.WriteAsync(context.Response, ct).ConfigureAwait(false);
             return;
         }
 
-        if (behavior.ResponseDelay > TimeSpan.Zero)
-        {
-            await Task.Delay(behavior.ResponseDelay, ct).ConfigureAwait(false);
-        }
-
-        var request = ChatRequest.Parse(body, out var error);
-        error ??= behavior.Failure switch
-        {
-            FakeFailure.RateLimit429 => OpenAIError.RateLimited(),
-            FakeFailure.ServerError500 => OpenAIError.ServerError(),
-            FakeFailure.BadRequest400 => OpenAIError.Invalid("Injected bad request (fake).", code: "invalid_request"),
-            _ => null,
-        };
+        (var body, behavior) = begun;
+        var request = ChatRequest.Parse(body, route, behavior, out var error);
+        error ??= EndpointSupport.InjectedError(behavior.Failure);
 
         var tier = request is null ? "default" : ChatUsage.ReportedTier(request, behavior);
         if (error is null && request is not null && FakePrices.TierMultiplier(request.Price, tier) is null)
         {
-            error = new OpenAIError(500, $"Fake misconfigured: ReportedServiceTier '{tier}' has no price for '{request.Model}'.", "server_error");
+            error = OpenAIError.Misconfigured($"ReportedServiceTier '{tier}' has no price for '{request.Model}'.");
         }
 
         if (error is not null || request is null)
@@ -73,7 +40,8 @@ internal static class ChatCompletionsEndpoint
         var cost = FakePrices.PriceOf(request.Price, usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens, tier);
         meter.Bill(new MeteredCall(
             request.Model, request.Price.Model, usage.PromptTokens, usage.CompletionTokens, usage.CachedTokens, usage.ReasoningTokens,
-            usage.RejectedPredictionTokens, tier, cost, FakePrices.ToMicros(cost), behavior.Failure, request.Stream, request.Choices));
+            usage.RejectedPredictionTokens, tier, cost, FakePrices.ToMicros(cost), behavior.Failure, request.Stream, request.Choices,
+            FakeEndpoints.ChatCompletions, ImageTokens: request.ImageTokens, Deployment: request.Deployment));
 
         var answer = new ChatAnswer(
             $"chatcmpl-fake{Interlocked.Increment(ref s_nextId):D8}",
@@ -85,45 +53,23 @@ internal static class ChatCompletionsEndpoint
             ReportUsage: !behavior.OmitUsage,
             IncludeUsage: request.Stream && request.IncludeUsage);
 
-        switch (behavior.Failure)
+        if (!request.Stream)
         {
-            case FakeFailure.AbortBeforeResponse:
-                context.Abort();
-                return;
-            case FakeFailure.BadGateway502:
-                await WriteTextAsync(context.Response, StatusCodes.Status502BadGateway, "text/html", BadGatewayHtml, ct).ConfigureAwait(false);
-                return;
-            case FakeFailure.Timeout408:
-                await WriteTextAsync(context.Response, StatusCodes.Status408RequestTimeout, "text/plain", "stream timeout", ct).ConfigureAwait(false);
-                return;
+            await EndpointSupport.FinishJsonAsync(context, behavior.Failure, ChatJson.Completion(answer), ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (await EndpointSupport.TryWriteReplacedAsync(context, behavior.Failure, ct).ConfigureAwait(false))
+        {
+            return;
         }
 
         var cut = behavior.Failure == FakeFailure.CutStreamMidway;
-        if (request.Stream)
-        {
-            await WriteStreamAsync(context.Response, answer, behavior, cut, ct).ConfigureAwait(false);
-        }
-        else
-        {
-            await WriteJsonAsync(context.Response, answer, cut, ct).ConfigureAwait(false);
-        }
-
+        await WriteStreamAsync(context.Response, answer, behavior, cut, ct).ConfigureAwait(false);
         if (cut)
         {
-            // Abort drops output not yet on the wire: give the client time to receive the first half.
-            await Task.Delay(CutGrace, ct).ConfigureAwait(false);
-            context.Abort();
+            await EndpointSupport.AbortAfterGraceAsync(context, ct).ConfigureAwait(false);
         }
-    }
-
-    private static async Task WriteJsonAsync(HttpResponse response, ChatAnswer answer, bool cut, CancellationToken ct)
-    {
-        var json = ChatJson.Completion(answer);
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "application/json";
-        response.ContentLength = json.Length;
-        await response.Body.WriteAsync(cut ? json.AsMemory(0, json.Length / 2) : json, ct).ConfigureAwait(false);
-        await response.Body.FlushAsync(ct).ConfigureAwait(false);
     }
 
     private static async Task WriteStreamAsync(HttpResponse response, ChatAnswer answer, FakeBehavior behavior, bool cut, CancellationToken ct)
@@ -160,44 +106,5 @@ internal static class ChatCompletionsEndpoint
         }
 
         await sse.WriteDoneAsync(ct).ConfigureAwait(false);
-    }
-
-    private static async Task WriteTextAsync(HttpResponse response, int status, string contentType, string text, CancellationToken ct)
-    {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        response.StatusCode = status;
-        response.ContentType = contentType;
-        response.ContentLength = bytes.Length;
-        await response.Body.WriteAsync(bytes, ct).ConfigureAwait(false);
-    }
-
-    private static bool TryApplyOverrides(IHeaderDictionary headers, ref FakeBehavior behavior, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out OpenAIError? error)
-    {
-        error = null;
-        var failure = headers[FakeHeaders.Failure].ToString();
-        if (failure.Length > 0)
-        {
-            if (!Enum.TryParse<FakeFailure>(failure, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
-            {
-                error = OpenAIError.Invalid($"Unknown {FakeHeaders.Failure} '{failure}'.");
-                return false;
-            }
-
-            behavior = behavior with { Failure = parsed };
-        }
-
-        var output = headers[FakeHeaders.Output].ToString();
-        if (output.Length > 0)
-        {
-            if (!Enum.TryParse<FakeOutputMode>(output, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
-            {
-                error = OpenAIError.Invalid($"Unknown {FakeHeaders.Output} '{output}'.");
-                return false;
-            }
-
-            behavior = behavior with { OutputMode = parsed };
-        }
-
-        return true;
     }
 }

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 
 namespace AgentGuard.FakeOpenAI;
@@ -65,27 +62,8 @@ internal static class ChatJson
         WriteFooter(w, a);
     });
 
-    /// <summary>Splits text into 1 to 5 pieces on text-element boundaries.</summary>
-    public static IReadOnlyList<string> SplitContent(string text)
-    {
-        var elements = new List<string>();
-        var enumerator = StringInfo.GetTextElementEnumerator(text);
-        while (enumerator.MoveNext())
-        {
-            elements.Add(enumerator.GetTextElement());
-        }
-
-        var count = Math.Clamp(elements.Count, 1, 5);
-        var pieces = new List<string>(count);
-        for (var i = 0; i < count; i++)
-        {
-            var start = elements.Count * i / count;
-            var end = elements.Count * (i + 1) / count;
-            pieces.Add(string.Concat(elements.Skip(start).Take(end - start)));
-        }
-
-        return pieces;
-    }
+    /// <inheritdoc cref="JsonRender.SplitContent(string)"/>
+    public static IReadOnlyList<string> SplitContent(string text) => JsonRender.SplitContent(text);
 
     private static byte[] Chunk(ChatAnswer a, int choice, Action<Utf8JsonWriter> writeDelta, string? finishReason) => Render(w =>
     {
@@ -133,6 +111,11 @@ internal static class ChatJson
         w.WriteStartObject("prompt_tokens_details");
         w.WriteNumber("cached_tokens", u.CachedTokens);
         w.WriteNumber("audio_tokens", 0);
+        if (u.ImageTokens > 0)
+        {
+            w.WriteNumber("image_tokens", u.ImageTokens);
+        }
+
         w.WriteEndObject();
         w.WriteStartObject("completion_tokens_details");
         w.WriteNumber("reasoning_tokens", u.ReasoningTokens);
@@ -143,41 +126,7 @@ internal static class ChatJson
         w.WriteEndObject();
     }
 
-    private static void WriteRawString(Utf8JsonWriter w, string name, string value)
-    {
-        w.WritePropertyName(name);
-        w.WriteRawValue(Literal(value));
-    }
+    private static void WriteRawString(Utf8JsonWriter w, string name, string value) => JsonRender.WriteRawString(w, name, value);
 
-    /// <summary>A JSON string literal escaping only what JSON requires.</summary>
-    private static string Literal(string value)
-    {
-        var sb = new StringBuilder(value.Length + 2).Append('"');
-        foreach (var c in value)
-        {
-            _ = c switch
-            {
-                '"' => sb.Append("\\\""),
-                '\\' => sb.Append("\\\\"),
-                '\n' => sb.Append("\\n"),
-                '\r' => sb.Append("\\r"),
-                '\t' => sb.Append("\\t"),
-                < ' ' => sb.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
-                _ => sb.Append(c),
-            };
-        }
-
-        return sb.Append('"').ToString();
-    }
-
-    private static byte[] Render(Action<Utf8JsonWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            write(writer);
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
+    private static byte[] Render(Action<Utf8JsonWriter> write) => JsonRender.Render(write);
 }

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using static AgentGuard.FakeOpenAI.JsonFields;
 
 namespace AgentGuard.FakeOpenAI;
 
-/// <summary>The parts of a chat completions request that decide the answer and the bill.</summary>
+/// <summary>The parts of a chat completions request that decide the answer and the bill. PromptTokens
+/// includes ImageTokens.</summary>
 internal sealed record ChatRequest(
     string Model,
     FakeModelPrice Price,
@@ -12,43 +14,25 @@ internal sealed record ChatRequest(
     bool IncludeUsage,
     string? ServiceTier,
     int PromptTokens,
-    int PredictionTokens)
+    int PredictionTokens,
+    int ImageTokens = 0,
+    string? Deployment = null)
 {
     private const int MaxChoices = 128;
 
     /// <summary>Parses and validates a body; returns the error to answer with when it is invalid.</summary>
-    public static ChatRequest? Parse(string body, out OpenAIError? error)
+    public static ChatRequest? Parse(string body, FakeRoute route, FakeBehavior behavior, out OpenAIError? error)
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            error = OpenAIError.Invalid(
-                "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)");
-            return null;
-        }
-
-        using (doc)
-        {
-            return Parse(doc.RootElement, out error);
-        }
+        using var doc = ParseObject(body, out error);
+        return doc is null ? null : Parse(doc.RootElement, route, behavior, out error);
     }
 
-    private static ChatRequest? Parse(JsonElement root, out OpenAIError? error)
+    private static ChatRequest? Parse(JsonElement root, FakeRoute route, FakeBehavior behavior, out OpenAIError? error)
     {
         error = null;
-        if (root.ValueKind != JsonValueKind.Object)
+        if (route.NeedsBodyModel && (!root.TryGetProperty("model", out var modelElement) || modelElement.ValueKind != JsonValueKind.String))
         {
-            error = OpenAIError.Invalid("The request body must be a JSON object.");
-            return null;
-        }
-
-        if (!root.TryGetProperty("model", out var modelElement) || modelElement.ValueKind != JsonValueKind.String)
-        {
-            error = OpenAIError.Invalid("you must provide a model parameter", "model", "missing_required_parameter");
+            error = OpenAIError.MissingModel();
             return null;
         }
 
@@ -60,7 +44,6 @@ internal sealed record ChatRequest(
             return null;
         }
 
-        var model = modelElement.GetString()!;
         int? n = null, maxTokens = null, maxCompletionTokens = null;
         bool? stream = null, includeUsage = null;
         string? tier = null;
@@ -68,8 +51,7 @@ internal sealed record ChatRequest(
             || !TryInt(root, "max_tokens", 1, int.MaxValue, ref maxTokens, ref error)
             || !TryInt(root, "max_completion_tokens", 1, int.MaxValue, ref maxCompletionTokens, ref error)
             || !TryBool(root, "stream", ref stream, ref error)
-            || (root.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object
-                && !TryBool(options, "include_usage", ref includeUsage, ref error))
+            || !TryIncludeUsage(root, ref includeUsage, ref error)
             || !TryString(root, "service_tier", ref tier, ref error)
             || !TryKind(root, "tools", JsonValueKind.Array, ref error)
             || !TryKind(root, "prediction", JsonValueKind.Object, ref error))
@@ -77,19 +59,32 @@ internal sealed record ChatRequest(
             return null;
         }
 
-        if (!FakePrices.TryResolve(model, out var price))
+        // Azure On Your Data: the service refuses stream_options next to data_sources.
+        if (route.Azure && root.TryGetProperty("data_sources", out var sources) && sources.ValueKind != JsonValueKind.Null
+            && root.TryGetProperty("stream_options", out var streamOptions) && streamOptions.ValueKind != JsonValueKind.Null)
         {
-            error = OpenAIError.ModelNotFound(model);
+            error = OpenAIError.Invalid("stream_options is not supported together with data_sources (fake Azure OpenAI).", "stream_options", "unsupported_parameter");
             return null;
         }
 
-        if (tier is not null && (tier is not ("auto" or "default" or "flex" or "priority") || FakePrices.TierMultiplier(price, tier) is null))
+        if (route.Resolve(root, behavior, FakeModelKind.Chat, "chat/completions", out error) is not { } resolved)
         {
-            error = OpenAIError.Invalid($"service_tier '{tier}' is not available for model '{model}'.", "service_tier", "invalid_value");
             return null;
         }
 
-        var prompt = FakeTokenCounter.CountPromptTokens(root, price.Encoding);
+        var (model, price) = (resolved.Model, resolved.Price);
+        if (!TryTier(tier, price, model, ref error))
+        {
+            return null;
+        }
+
+        var images = FakeImageTokens.CountChat(root, price, behavior, out error);
+        if (error is not null)
+        {
+            return null;
+        }
+
+        var prompt = FakeTokenCounter.CountPromptTokens(root, price.Encoding) + images;
         if (prompt > price.MaxInput || prompt >= price.ContextWindow)
         {
             error = OpenAIError.Invalid(
@@ -107,68 +102,8 @@ internal sealed record ChatRequest(
             includeUsage ?? false,
             tier,
             prompt,
-            FakeTokenCounter.CountPredictionTokens(root, price.Encoding));
-    }
-
-    private static bool TryInt(JsonElement root, string name, int min, int max, ref int? value, ref OpenAIError? error)
-    {
-        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
-
-        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var number) && number >= min && number <= max)
-        {
-            value = number;
-            return true;
-        }
-
-        error = OpenAIError.Invalid($"Invalid '{name}': expected an integer from {min} to {max}.", name, "invalid_value");
-        return false;
-    }
-
-    private static bool TryBool(JsonElement root, string name, ref bool? value, ref OpenAIError? error)
-    {
-        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
-
-        if (element.ValueKind is JsonValueKind.True or JsonValueKind.False)
-        {
-            value = element.GetBoolean();
-            return true;
-        }
-
-        error = OpenAIError.Invalid($"Invalid '{name}': expected a boolean.", name, "invalid_type");
-        return false;
-    }
-
-    private static bool TryString(JsonElement root, string name, ref string? value, ref OpenAIError? error)
-    {
-        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
-        {
-            return true;
-        }
-
-        if (element.ValueKind == JsonValueKind.String)
-        {
-            value = element.GetString();
-            return true;
-        }
-
-        error = OpenAIError.Invalid($"Invalid '{name}': expected a string.", name, "invalid_type");
-        return false;
-    }
-
-    private static bool TryKind(JsonElement root, string name, JsonValueKind kind, ref OpenAIError? error)
-    {
-        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null || element.ValueKind == kind)
-        {
-            return true;
-        }
-
-        error = OpenAIError.Invalid($"Invalid '{name}': expected {(kind == JsonValueKind.Array ? "an array" : "an object")}.", name, "invalid_type");
-        return false;
+            FakeTokenCounter.CountPredictionTokens(root, price.Encoding),
+            images,
+            resolved.Deployment);
     }
 }

@@ -8,7 +8,8 @@ internal sealed record ChatUsage(
     int ReasoningTokens,
     int RejectedPredictionTokens,
     string FinishReason,
-    string Tier)
+    string Tier,
+    int ImageTokens = 0)
 {
     public static ChatUsage Plan(ChatRequest request, FakeBehavior behavior, string tier)
     {
@@ -41,7 +42,8 @@ internal sealed record ChatUsage(
             Math.Clamp(behavior.ReasoningTokens, 0, completion - rejected),
             rejected,
             finish,
-            tier);
+            tier,
+            request.ImageTokens);
     }
 
     /// <summary>The tier the response reports and the meter bills.</summary>

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+
 namespace AgentGuard.FakeOpenAI;
 
 /// <summary>How many completion tokens the fake reports.</summary>
@@ -44,6 +46,23 @@ public sealed record FakeBehavior
     /// <summary>Short, with non-ASCII characters of 2, 3 and 4 UTF-8 bytes.</summary>
     public const string DefaultContentText = "Héllo wörld! 你好，世界 👋 ça va? ✓";
 
+    // Declared before Default: static initializers run in textual order.
+    /// <summary>web_search 0.01, file_search 0.0025, code_interpreter 0.03 USD per call.</summary>
+    public static IReadOnlyDictionary<string, decimal> DefaultHostedToolFeesUsd { get; } = new Dictionary<string, decimal>(StringComparer.Ordinal)
+    {
+        ["web_search"] = 0.01m,
+        ["file_search"] = 0.0025m,
+        ["code_interpreter"] = 0.03m,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    /// <summary>my-gpt4o: gpt-4o, my-mini: gpt-4o-mini, my-embed: text-embedding-3-small.</summary>
+    public static IReadOnlyDictionary<string, string> DefaultAzureDeployments { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["my-gpt4o"] = "gpt-4o",
+        ["my-mini"] = "gpt-4o-mini",
+        ["my-embed"] = "text-embedding-3-small",
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
     public static FakeBehavior Default { get; } = new();
 
     public FakeOutputMode OutputMode { get; init; } = FakeOutputMode.Short;
@@ -78,7 +97,52 @@ public sealed record FakeBehavior
 
     /// <summary>Completion tokens per choice in <see cref="FakeOutputMode.Short"/> mode.</summary>
     public int ShortCompletionTokens { get; init; } = 5;
+
+    /// <summary>Responses API: the hidden input a request's <c>conversation</c> adds (its earlier items).</summary>
+    public int ConversationTokens { get; init; } = 1000;
+
+    /// <summary>Responses API: hosted tool calls in <see cref="FakeOutputMode.WorstCase"/> mode when the
+    /// request sets no <c>max_tool_calls</c> (Short mode makes one call).</summary>
+    public int HostedToolCalls { get; init; } = 2;
+
+    /// <summary>Responses API: input tokens each hosted tool call adds (its results, read by the model).</summary>
+    public int ToolResultTokens { get; init; } = 500;
+
+    /// <summary>Responses API: USD per hosted tool call, by tool type (<c>web_search</c> also prices
+    /// <c>web_search_preview</c> and dated variants). A tool type without a fee is a misconfiguration (500).</summary>
+    public IReadOnlyDictionary<string, decimal> HostedToolFeesUsd { get; init; } = DefaultHostedToolFeesUsd;
+
+    /// <summary>Responses API: how a response ends: <see cref="FakeResponsesTerminal.Completed"/>,
+    /// <see cref="FakeResponsesTerminal.Incomplete"/> or <see cref="FakeResponsesTerminal.Failed"/>; billed and
+    /// reporting usage in all three.</summary>
+    public string ResponsesTerminal { get; init; } = FakeResponsesTerminal.Completed;
+
+    /// <summary>Responses API: GETs of a background response answering "in_progress" before it is done.</summary>
+    public int BackgroundPolls { get; init; }
+
+    /// <summary>The size the fake assumes for an image given by URL or file id (not its worst case:
+    /// in <see cref="FakeOutputMode.WorstCase"/> mode the largest-billing size of the model's family is used).</summary>
+    public FakeImageSize UrlImageSize { get; init; } = new(1024, 1024);
+
+    /// <summary>Azure OpenAI: deployment name to model.</summary>
+    public IReadOnlyDictionary<string, string> AzureDeployments { get; init; } = DefaultAzureDeployments;
 }
+
+/// <summary>The terminal states of a Responses API response the fake can produce.</summary>
+public static class FakeResponsesTerminal
+{
+    /// <summary>status "completed", stream event <c>response.completed</c>.</summary>
+    public const string Completed = "completed";
+
+    /// <summary>status "incomplete" (reason max_output_tokens), stream event <c>response.incomplete</c>.</summary>
+    public const string Incomplete = "incomplete";
+
+    /// <summary>status "failed" (error server_error), stream event <c>response.failed</c>.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>An image's size in pixels.</summary>
+public readonly record struct FakeImageSize(int Width, int Height);
 
 /// <summary>Request headers that override <see cref="FakeBehavior"/> for one request.</summary>
 public static class FakeHeaders

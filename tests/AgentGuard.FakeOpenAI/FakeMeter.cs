@@ -1,8 +1,22 @@
 namespace AgentGuard.FakeOpenAI;
 
-/// <summary>One billed request, as the fake billed it. Model is the request's model; PricedAs the
-/// price-table entry that billed it (dated snapshots map to their family); CompletionTokens covers
-/// all choices, including reasoning and rejected prediction tokens.</summary>
+/// <summary>The endpoints the fake bills, as <see cref="MeteredCall.Endpoint"/> names them.</summary>
+public static class FakeEndpoints
+{
+    public const string ChatCompletions = "chat.completions";
+    public const string Responses = "responses";
+    public const string Embeddings = "embeddings";
+    public const string Completions = "completions";
+}
+
+/// <summary>One billed request, as the fake billed it. Model is the request's model (on Azure routes the
+/// deployment's model); PricedAs the price-table entry that billed it (dated snapshots map to their family);
+/// PromptTokens all input tokens, including <see cref="ImageTokens"/> and, on the Responses API, the previous
+/// response's tokens, the conversation's and the hosted tool results; CompletionTokens covers all choices
+/// (legacy completions: max(n, best_of) per prompt), including reasoning and rejected prediction tokens.
+/// CostUsd includes <see cref="ToolFeesUsd"/> (the hosted tool fees of <see cref="HostedToolCalls"/> calls);
+/// CostMicros is CostUsd rounded up. Deployment is the Azure deployment that named the model; ResponseId the
+/// Responses API id.</summary>
 public sealed record MeteredCall(
     string Model,
     string PricedAs,
@@ -16,7 +30,13 @@ public sealed record MeteredCall(
     long CostMicros,
     FakeFailure Failure,
     bool Stream,
-    int Choices);
+    int Choices,
+    string Endpoint = FakeEndpoints.ChatCompletions,
+    decimal ToolFeesUsd = 0m,
+    int ImageTokens = 0,
+    int HostedToolCalls = 0,
+    string? Deployment = null,
+    string? ResponseId = null);
 
 /// <summary>What the fake server billed. Thread-safe.</summary>
 public sealed class FakeMeter
@@ -31,6 +51,7 @@ public sealed class FakeMeter
     private readonly List<MeteredCall> _calls = [];
     private readonly List<string> _bodies = [];
     private decimal _totalUsd;
+    private decimal _toolFeesUsd;
     private long _totalMicros;
     private int _billed;
     private int _total;
@@ -39,6 +60,9 @@ public sealed class FakeMeter
 
     /// <summary>Exact sum of the billed costs.</summary>
     public decimal TotalBilledUsd { get { lock (_lock) { return _totalUsd; } } }
+
+    /// <summary>The part of <see cref="TotalBilledUsd"/> that is hosted tool fees.</summary>
+    public decimal TotalToolFeesUsd { get { lock (_lock) { return _toolFeesUsd; } } }
 
     /// <summary>Sum of each billed cost rounded up to whole micro-dollars.</summary>
     public long TotalBilledMicros { get { lock (_lock) { return _totalMicros; } } }
@@ -57,7 +81,8 @@ public sealed class FakeMeter
     /// <summary>A snapshot of the billed calls, in billing order.</summary>
     public IReadOnlyList<MeteredCall> Calls { get { lock (_lock) { return [.. _calls]; } } }
 
-    /// <summary>A snapshot of the raw bodies of chat completions requests, in arrival order.</summary>
+    /// <summary>A snapshot of the raw bodies of the POSTs to the model endpoints (chat completions,
+    /// responses, embeddings, completions), in arrival order.</summary>
     public IReadOnlyList<string> RequestBodies { get { lock (_lock) { return [.. _bodies]; } } }
 
     /// <inheritdoc cref="FakePrices.PriceOf(string, int, int, int, string?)"/>
@@ -70,6 +95,12 @@ public sealed class FakeMeter
     /// <inheritdoc cref="FakeTokenCounter.CountPromptTokens(string)"/>
     public static int CountPromptTokens(string requestJson) => FakeTokenCounter.CountPromptTokens(requestJson);
 
+    /// <inheritdoc cref="FakeTokenCounter.CountResponsesInputTokens(string)"/>
+    public static int CountResponsesInputTokens(string requestJson) => FakeTokenCounter.CountResponsesInputTokens(requestJson);
+
+    /// <summary>Tokens of a text (no framing) in the encoding of a model: an embeddings input, a legacy prompt.</summary>
+    public static int CountTokens(string text, string model) => FakeTokenCounter.CountTokens(text, FakePrices.Resolve(model).Encoding);
+
     /// <summary>Forgets everything; requests in flight now still count as in flight.</summary>
     public void Reset()
     {
@@ -78,6 +109,7 @@ public sealed class FakeMeter
             _calls.Clear();
             _bodies.Clear();
             _totalUsd = 0m;
+            _toolFeesUsd = 0m;
             _totalMicros = 0;
             _billed = 0;
             _total = 0;
@@ -119,6 +151,7 @@ public sealed class FakeMeter
         lock (_lock)
         {
             _totalUsd += call.CostUsd;
+            _toolFeesUsd += call.ToolFeesUsd;
             _totalMicros += call.CostMicros;
             _billed++;
             if (_calls.Count < MaxStoredCalls)

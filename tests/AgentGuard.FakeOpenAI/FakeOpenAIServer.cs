@@ -11,13 +11,16 @@ using Microsoft.Extensions.Logging;
 
 namespace AgentGuard.FakeOpenAI;
 
-/// <summary>An in-process fake of the OpenAI chat completions API on a random loopback port:
-/// the test oracle that bills with its own prices and token counts.</summary>
+/// <summary>An in-process fake of the OpenAI API on a random loopback port: the test oracle that bills
+/// with its own prices and token counts. Serves POST chat/completions, responses (and GET responses/{id},
+/// POST responses/{id}/cancel), embeddings and completions under /v1/ (or the root), and the Azure OpenAI
+/// routes /openai/deployments/{deployment}/... (api-version required) and /openai/v1/....</summary>
 public sealed class FakeOpenAIServer : IAsyncDisposable
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
 
     private readonly WebApplication _app;
+    private readonly ResponseStore _responses = new();
     private FakeBehavior _behavior;
     private int _disposed;
 
@@ -118,13 +121,64 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
     {
         var request = context.Request;
         var path = request.Path.Value?.TrimEnd('/') ?? string.Empty;
-        if (HttpMethods.IsPost(request.Method)
-            && (path.Equals("/v1/chat/completions", StringComparison.OrdinalIgnoreCase)
-                || path.Equals("/chat/completions", StringComparison.OrdinalIgnoreCase)))
+        var behavior = Behavior;
+        var post = HttpMethods.IsPost(request.Method);
+        if (AzureRoutes.TrySplitDeployment(path, out var deployment, out var operation))
         {
-            return ChatCompletionsEndpoint.HandleAsync(context, Behavior, Meter);
+            if (!post || !IsModelOperation(operation))
+            {
+                return NotFoundAsync(context);
+            }
+
+            var route = AzureRoutes.ResolveDeployment(request, deployment, behavior, out var error);
+            return route is null ? error!.WriteAsync(context.Response, context.RequestAborted) : PostAsync(context, operation, behavior, route);
         }
 
-        return OpenAIError.NotFound(request).WriteAsync(context.Response, context.RequestAborted);
+        var (relative, root) = path switch
+        {
+            _ when path.StartsWith(AzureRoutes.V1Prefix, StringComparison.OrdinalIgnoreCase) => (path[AzureRoutes.V1Prefix.Length..], FakeRoute.AzureV1),
+            _ when path.StartsWith("/v1/", StringComparison.OrdinalIgnoreCase) => (path["/v1/".Length..], FakeRoute.OpenAI),
+            _ => (path.TrimStart('/'), FakeRoute.OpenAI),
+        };
+
+        if (post && IsModelOperation(relative))
+        {
+            return PostAsync(context, relative, behavior, root);
+        }
+
+        // responses/{id} (GET) and responses/{id}/cancel (POST).
+        var segments = relative.Split('/');
+        if (segments.Length >= 2 && segments[0].Equals("responses", StringComparison.OrdinalIgnoreCase) && segments[1].Length > 0)
+        {
+            var id = Uri.UnescapeDataString(segments[1]);
+            if (segments.Length == 2 && HttpMethods.IsGet(request.Method))
+            {
+                return ResponsesEndpoint.GetAsync(context, _responses, id);
+            }
+
+            if (segments.Length == 3 && post && segments[2].Equals("cancel", StringComparison.OrdinalIgnoreCase))
+            {
+                return ResponsesEndpoint.CancelAsync(context, _responses, id);
+            }
+        }
+
+        return NotFoundAsync(context);
     }
+
+    private static bool IsModelOperation(string operation) =>
+        operation.Equals("chat/completions", StringComparison.OrdinalIgnoreCase)
+        || operation.Equals("responses", StringComparison.OrdinalIgnoreCase)
+        || operation.Equals("embeddings", StringComparison.OrdinalIgnoreCase)
+        || operation.Equals("completions", StringComparison.OrdinalIgnoreCase);
+
+    private Task PostAsync(HttpContext context, string operation, FakeBehavior behavior, FakeRoute route) => operation.ToLowerInvariant() switch
+    {
+        "chat/completions" => ChatCompletionsEndpoint.HandleAsync(context, behavior, Meter, route),
+        "responses" => ResponsesEndpoint.CreateAsync(context, behavior, Meter, _responses, route),
+        "embeddings" => EmbeddingsEndpoint.HandleAsync(context, behavior, Meter, route),
+        _ => CompletionsEndpoint.HandleAsync(context, behavior, Meter, route),
+    };
+
+    private static Task NotFoundAsync(HttpContext context) =>
+        OpenAIError.NotFound(context.Request).WriteAsync(context.Response, context.RequestAborted);
 }

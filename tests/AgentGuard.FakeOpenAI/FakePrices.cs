@@ -4,9 +4,23 @@ using System.Text.RegularExpressions;
 
 namespace AgentGuard.FakeOpenAI;
 
-/// <summary>One chat model's list prices (USD per 1M tokens) and limits. Flex and Priority are the
+/// <summary>Which endpoint serves a model.</summary>
+public enum FakeModelKind
+{
+    /// <summary>/v1/chat/completions and /v1/responses.</summary>
+    Chat,
+
+    /// <summary>The legacy /v1/completions.</summary>
+    Completions,
+
+    /// <summary>/v1/embeddings (no output price).</summary>
+    Embeddings,
+}
+
+/// <summary>One model's list prices (USD per 1M tokens) and limits. Flex and Priority are the
 /// tier multipliers, null when the model does not offer the tier; LongContext applies to a request
-/// whose prompt exceeds <see cref="FakeLongContextPrice.AbovePromptTokens"/>.</summary>
+/// whose prompt exceeds <see cref="FakeLongContextPrice.AbovePromptTokens"/>. An embeddings model's
+/// MaxInput is its limit per input.</summary>
 public sealed record FakeModelPrice(
     string Model,
     decimal Input,
@@ -18,7 +32,8 @@ public sealed record FakeModelPrice(
     string Encoding,
     decimal? Flex = null,
     decimal? Priority = null,
-    FakeLongContextPrice? LongContext = null);
+    FakeLongContextPrice? LongContext = null,
+    FakeModelKind Kind = FakeModelKind.Chat);
 
 public sealed record FakeLongContextPrice(int AbovePromptTokens, decimal Input, decimal CachedInput, decimal Output);
 
@@ -57,6 +72,12 @@ public static partial class FakePrices
         new("gpt-4-turbo", 10.00m, 10.00m, 30.00m, 128_000, 128_000, 4_096, Cl100kBase),
         new("gpt-4", 30.00m, 30.00m, 60.00m, 8_192, 8_192, 4_096, Cl100kBase),
         new("gpt-3.5-turbo", 0.50m, 0.50m, 1.50m, 16_385, 16_385, 4_096, Cl100kBase),
+        new("gpt-3.5-turbo-instruct", 1.50m, 1.50m, 2.00m, 4_096, 4_096, 4_096, Cl100kBase, Kind: FakeModelKind.Completions),
+        new("davinci-002", 2.00m, 2.00m, 2.00m, 16_384, 16_384, 16_384, Cl100kBase, Kind: FakeModelKind.Completions),
+        new("babbage-002", 0.40m, 0.40m, 0.40m, 16_384, 16_384, 16_384, Cl100kBase, Kind: FakeModelKind.Completions),
+        new("text-embedding-3-small", 0.02m, 0.02m, 0m, 8_191, 8_191, 0, Cl100kBase, Kind: FakeModelKind.Embeddings),
+        new("text-embedding-3-large", 0.13m, 0.13m, 0m, 8_191, 8_191, 0, Cl100kBase, Kind: FakeModelKind.Embeddings),
+        new("text-embedding-ada-002", 0.10m, 0.10m, 0m, 8_191, 8_191, 0, Cl100kBase, Kind: FakeModelKind.Embeddings),
     }.ToFrozenDictionary(p => p.Model, StringComparer.Ordinal);
 
     /// <summary>Finds a model's prices; dated snapshots (gpt-4o-mini-2024-07-18, gpt-3.5-turbo-0125)

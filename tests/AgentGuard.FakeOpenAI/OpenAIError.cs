@@ -4,8 +4,10 @@ using Microsoft.AspNetCore.Http;
 
 namespace AgentGuard.FakeOpenAI;
 
-/// <summary>An answer with the OpenAI error body <c>{"error":{"message","type","param","code"}}</c>.</summary>
-internal sealed record OpenAIError(int Status, string Message, string Type = "invalid_request_error", string? Param = null, string? Code = null)
+/// <summary>An answer with the OpenAI error body <c>{"error":{"message","type","param","code"}}</c>, or
+/// with Azure's <c>{"error":{"code","message"}}</c> when <see cref="AzureShape"/>.</summary>
+internal sealed record OpenAIError(
+    int Status, string Message, string Type = "invalid_request_error", string? Param = null, string? Code = null, bool AzureShape = false)
 {
     public static OpenAIError Invalid(string message, string? param = null, string? code = null) => new(400, message, Param: param, Code: code);
 
@@ -18,8 +20,28 @@ internal sealed record OpenAIError(int Status, string Message, string Type = "in
     public static OpenAIError ModelNotFound(string model) => new(
         404, $"The model `{model}` does not exist or you do not have access to it.", Code: "model_not_found");
 
+    /// <summary>A known model on the wrong endpoint (a chat model on /v1/completions, ...): OpenAI's 404 without a code.</summary>
+    public static OpenAIError WrongEndpoint(string model, string endpoint) => new(
+        404, $"The model `{model}` is not supported in the v1/{endpoint} endpoint (fake).", Param: "model");
+
     public static OpenAIError NotFound(HttpRequest request) => new(
         404, $"Invalid URL ({request.Method} {request.Path})");
+
+    public static OpenAIError InvalidJson() => Invalid(
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly.)");
+
+    public static OpenAIError MissingModel() => Invalid("you must provide a model parameter", "model", "missing_required_parameter");
+
+    public static OpenAIError Misconfigured(string message) => new(500, $"Fake misconfigured: {message}", "server_error");
+
+    public static OpenAIError DeploymentNotFound(string deployment) => new(
+        404,
+        $"The API deployment for this resource does not exist. If you created the deployment '{deployment}' within the last 5 minutes, please wait a moment and try again.",
+        Code: "DeploymentNotFound",
+        AzureShape: true);
+
+    public static OpenAIError MissingApiVersion() => new(
+        400, "Missing required query parameter 'api-version' (fake Azure OpenAI).", Code: "BadRequest", AzureShape: true);
 
     public byte[] ToJson()
     {
@@ -28,10 +50,19 @@ internal sealed record OpenAIError(int Status, string Message, string Type = "in
         {
             writer.WriteStartObject();
             writer.WriteStartObject("error");
-            writer.WriteString("message", Message);
-            writer.WriteString("type", Type);
-            writer.WriteString("param", Param);
-            writer.WriteString("code", Code);
+            if (AzureShape)
+            {
+                writer.WriteString("code", Code);
+                writer.WriteString("message", Message);
+            }
+            else
+            {
+                writer.WriteString("message", Message);
+                writer.WriteString("type", Type);
+                writer.WriteString("param", Param);
+                writer.WriteString("code", Code);
+            }
+
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

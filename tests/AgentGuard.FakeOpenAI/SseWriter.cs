@@ -4,13 +4,14 @@ using Microsoft.AspNetCore.Http;
 
 namespace AgentGuard.FakeOpenAI;
 
-/// <summary>Writes <c>data: ...\n\n</c> events, flushing after each event, or after each piece of
+/// <summary>Writes <c>data: ...\n\n</c> events (optionally named by an <c>event:</c> line), flushing after each event, or after each piece of
 /// 1 to 7 bytes when split (deterministic from the seed), so lines and UTF-8 characters break anywhere.</summary>
 internal sealed class SseWriter(HttpResponse response, Random? splitter, bool garble)
 {
     public const int MaxPiece = 7;
 
     private static readonly byte[] Prefix = "data: "u8.ToArray();
+    private static readonly byte[] EventPrefix = "event: "u8.ToArray();
     private static readonly byte[] Suffix = "\n\n"u8.ToArray();
     private static readonly byte[] Done = Encoding.UTF8.GetBytes("[DONE]");
 
@@ -30,6 +31,13 @@ internal sealed class SseWriter(HttpResponse response, Random? splitter, bool ga
         WriteAsync(garble ? [.. Garbage, .. Prefix, .. json, .. Suffix] : [.. Prefix, .. json, .. Suffix], ct);
 
     public Task WriteDoneAsync(CancellationToken ct) => WriteEventAsync(Done, ct);
+
+    /// <summary>An <c>event: name\ndata: json\n\n</c> event (the Responses API's framing).</summary>
+    public Task WriteEventAsync(string name, byte[] json, CancellationToken ct)
+    {
+        byte[] head = [.. EventPrefix, .. Encoding.UTF8.GetBytes(name), (byte)'\n', .. Prefix];
+        return WriteAsync(garble ? [.. Garbage, .. head, .. json, .. Suffix] : [.. head, .. json, .. Suffix], ct);
+    }
 
     [SuppressMessage("Security", "CA5394:Do not use insecure randomness", Justification = "Reproducible splitting, not security.")]
     private async Task WriteAsync(byte[] bytes, CancellationToken ct)

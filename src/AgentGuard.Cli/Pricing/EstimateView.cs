@@ -19,7 +19,7 @@ internal static class EstimateView
         grid.AddRow("input: text", Count(input.TextBytes), "the body's UTF-8 bytes (no token is shorter than a byte)");
         grid.AddRow("input: framing", Count(input.Framing), "per message, per name, and the reply priming");
         grid.AddRow("input: tools", Count(input.Tools), "per tool definition and response_format");
-        grid.AddRow("input: images", Count(input.Images), "this version refuses image input");
+        grid.AddRow("input: images", Count(input.Images), "inline: exact size; by URL: the family's worst case");
         if (input.Other != 0)
         {
             grid.AddRow("input: other", Count(input.Other), "the estimator's rule beyond these parts");

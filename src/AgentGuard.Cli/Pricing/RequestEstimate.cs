@@ -32,11 +32,10 @@ internal sealed record RequestEstimate(
             + ChatInputBounds.ReplyPriming;
         long tools = (long)ChatInputBounds.FramingPerTool * (request.ToolCount + (request.HasResponseFormat ? 1 : 0));
         var input = new InputBreakdown(
-            TextBytes: request.BodyBytes,
+            TextBytes: request.TextBytes,
             Framing: framing,
             Tools: tools,
-            // This version refuses image input (the reader throws above), so an estimate never holds any.
-            Images: 0,
+            Images: ImageInputBounds.Tokens(request.Images, priced, request.Model),
             Total: byBytes.InputTokens);
 
         long perChoice = byBytes.OutputTokens / request.Choices;

@@ -13,6 +13,11 @@ public static class AgentGuardHttpClientBuilderExtensions
     /// Guards the client's OpenAI calls with a hard budget. The options are validated at startup; clients that
     /// share a <see cref="AgentGuardOptions.BudgetName"/> share one budget, resolvable as
     /// <c>sp.GetRequiredKeyedService&lt;BudgetedSession&gt;(budgetName)</c>.
+    /// <para>
+    /// On the builder of <c>services.ConfigureHttpClientDefaults(b =&gt; b.AddAgentGuard(...))</c> every client the factory
+    /// creates is guarded, all drawing from one budget (<c>"default"</c> unless <see cref="AgentGuardOptions.BudgetName"/>
+    /// says otherwise). Do not also guard a named client then: it would be guarded twice, by two budgets.
+    /// </para>
     /// </summary>
     /// <param name="builder">The client's builder.</param>
     /// <param name="configure">Sets the options; <see cref="AgentGuardOptions.BudgetUsd"/> is required.</param>
@@ -22,7 +27,8 @@ public static class AgentGuardHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
 
-        string clientName = builder.Name;
+        // The defaults' builder has no name: its options are the unnamed ones, shared by every client.
+        string clientName = builder.Name ?? Options.Options.DefaultName;
         var services = builder.Services;
         services.AddOptions<AgentGuardOptions>(clientName).Configure(configure).ValidateOnStart();
         services.Configure<AgentGuardRegistrations>(r => r.ClientNames.Add(clientName));

@@ -5,46 +5,41 @@ namespace AgentGuard.Http.Estimation;
 
 /// <summary>
 /// Prices the worst case of a chat request: its input bound, plus n choices of the largest output the
-/// request allows (and the prediction each choice may reject), at the tier it bills at, at the
-/// long-context rate whenever the input bound crosses the threshold.
+/// request allows and the prediction each choice may reject (see <see cref="CostPricing"/>).
 /// </summary>
 internal static class ChatCostEstimator
 {
     /// <summary>The cheap bound: no tokenizer, one arithmetic step over what the reader counted.</summary>
-    public static CostBound ByBytes(ChatCompletionRequest request, PricedModel model, ServiceTier tier) =>
-        Price(request, model, tier, ChatInputBounds.ByBytes(request), fromTokenizer: false);
+    /// <param name="request">The request read.</param>
+    /// <param name="model">Its priced model.</param>
+    /// <param name="tier">The tier it bills at.</param>
+    /// <param name="context">The client's multiplier.</param>
+    /// <param name="outputCap">An output cap that replaces the request's own (the guard lowers or sets it).</param>
+    public static CostBound ByBytes(ChatCompletionRequest request, PricedModel model, ServiceTier tier, EstimationContext? context = null, int? outputCap = null) =>
+        Price(request, model, tier, WithImages(ChatInputBounds.ByBytes(request), request, model), fromTokenizer: false, context, outputCap);
 
     /// <summary>
     /// The tighter bound from exact token counts, or <see langword="null"/> when the model's encoding is unknown
     /// (then the byte bound is the only safe one).
     /// </summary>
-    public static CostBound? ByTokenizer(ReadOnlySpan<byte> body, ChatCompletionRequest request, PricedModel model, ServiceTier tier)
+    public static CostBound? ByTokenizer(ReadOnlySpan<byte> body, ChatCompletionRequest request, PricedModel model, ServiceTier tier, EstimationContext? context = null, int? outputCap = null)
     {
         if (Tokenizers.ForEncoding(model.Price.Encoding) is not { } tokenizer)
         {
             return null;
         }
 
-        return Price(request, model, tier, ChatInputBounds.ByTokenizer(body, tokenizer), fromTokenizer: true);
+        return Price(request, model, tier, WithImages(ChatInputBounds.ByTokenizer(body, tokenizer), request, model), fromTokenizer: true, context, outputCap);
     }
 
-    private static CostBound Price(ChatCompletionRequest request, PricedModel model, ServiceTier tier, InputTokenBound input, bool fromTokenizer)
-    {
-        var price = model.Price;
+    /// <summary>The same input bound priced with another output cap.</summary>
+    public static CostBound Reprice(CostBound bound, ChatCompletionRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int outputCap) =>
+        Price(request, model, tier, bound.Input, bound.FromTokenizer, context, outputCap);
 
-        // Both caps may be sent; the larger one is the one that can be billed.
-        long requested = Math.Max(request.MaxCompletionTokens ?? -1, request.MaxTokens ?? -1);
-        if (requested < 0)
-        {
-            requested = price.MaxOutputTokens;
-        }
+    /// <summary>Images are billed by their model family's rule, on top of the text.</summary>
+    private static InputTokenBound WithImages(InputTokenBound text, ChatCompletionRequest request, PricedModel model) =>
+        text with { Upper = text.Upper + ImageInputBounds.Tokens(request.Images, model, request.Model) };
 
-        long roomLeft = Math.Max(0, price.ContextWindowTokens - input.Lower);
-        long perChoice = Math.Min(Math.Min(requested, price.MaxOutputTokens), roomLeft) + input.PredictionUpper;
-        long output = request.Choices * perChoice;
-
-        var rates = model.GetRates(tier, model.IsLongContext(input.Upper), request.Model);
-        long micros = TokenRates.RoundUp(rates.CostMicros(input.Upper, 0, output));
-        return new CostBound(input.Upper, output, tier, micros, fromTokenizer);
-    }
+    private static CostBound Price(ChatCompletionRequest request, PricedModel model, ServiceTier tier, InputTokenBound input, bool fromTokenizer, EstimationContext? context, int? outputCap) =>
+        CostPricing.Price(model, tier, request.Model, input, outputCap ?? request.OutputCap, request.Choices, context ?? EstimationContext.Default, fromTokenizer: fromTokenizer);
 }

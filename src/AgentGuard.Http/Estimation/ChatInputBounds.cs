@@ -28,7 +28,7 @@ internal static class ChatInputBounds
     public const int FramingPerTool = 16;
 
     public static InputTokenBound ByBytes(ChatCompletionRequest request) => new(
-        Upper: request.BodyBytes
+        Upper: request.TextBytes
             + ((long)FramingPerMessage * request.MessageCount)
             + ((long)FramingPerName * request.NameCount)
             + ReplyPriming
@@ -105,12 +105,17 @@ internal static class ChatInputBounds
             else if (reader.ValueTextEquals("content"u8))
             {
                 reader.Read();
-                bool plainText = reader.TokenType == JsonTokenType.String;
-                long content = CountStrings(ref reader, tokenizer);
-
-                // Plain text content is tokenized on its own between special tokens, so its count is in every prompt.
-                lower += plainText ? content : 0;
-                tokens += content;
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    // Plain text content is tokenized on its own between special tokens, so its count is in every prompt.
+                    var (upper, exact) = TextTokens.Count(ref reader, tokenizer);
+                    lower += exact;
+                    tokens += upper;
+                }
+                else
+                {
+                    tokens += CountStrings(ref reader, tokenizer);
+                }
             }
             else
             {
@@ -124,7 +129,7 @@ internal static class ChatInputBounds
     }
 
     /// <summary>The tokens of every string value in the current value (recursively).</summary>
-    private static long CountStrings(ref Utf8JsonReader reader, Tokenizer tokenizer)
+    public static long CountStrings(ref Utf8JsonReader reader, Tokenizer tokenizer)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
@@ -140,6 +145,16 @@ internal static class ChatInputBounds
         int depth = reader.CurrentDepth;
         while (reader.Read() && reader.CurrentDepth > depth)
         {
+            if (reader.TokenType == JsonTokenType.PropertyName && (reader.ValueTextEquals("url"u8) || reader.ValueTextEquals("image_url"u8)))
+            {
+                // An image's URL or data is not text: the image is billed by its own rule (ImageInputBounds).
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    continue;
+                }
+            }
+
             if (reader.TokenType == JsonTokenType.String)
             {
                 tokens += CountString(ref reader, tokenizer);
@@ -149,21 +164,11 @@ internal static class ChatInputBounds
         return tokens;
     }
 
-    private static long CountString(ref Utf8JsonReader reader, Tokenizer tokenizer)
-    {
-        try
-        {
-            return tokenizer.CountTokens(reader.GetString()!);
-        }
-        catch (InvalidOperationException)
-        {
-            // Not decodable (a lone surrogate, invalid UTF-8): its bytes still bound its tokens.
-            return reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length;
-        }
-    }
+    /// <summary>The tokens of one string value; its bytes when it spells a special token (see <see cref="TextTokens"/>).</summary>
+    public static long CountString(ref Utf8JsonReader reader, Tokenizer tokenizer) => TextTokens.Count(ref reader, tokenizer).Upper;
 
     /// <summary>The tokens of the current value's JSON text.</summary>
-    private static long CountRaw(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer)
+    public static long CountRaw(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer)
     {
         long start = reader.TokenStartIndex;
         reader.Skip();

@@ -24,6 +24,15 @@ public enum UnboundedRequestReason
     /// <summary>The body is not JSON, lacks <c>model</c> or <c>messages</c>, or has a field of the wrong type.</summary>
     MalformedBody = 0,
 
-    /// <summary>The body holds content the guard cannot price (images, audio, files).</summary>
+    /// <summary>The body holds content the guard cannot price (audio, files, images of a model without an image rule).</summary>
     UnsupportedContent = 1,
+
+    /// <summary>An Azure OpenAI deployment that <see cref="AgentGuardOptions.AzureDeployments"/> does not map to a model.</summary>
+    UnknownDeployment = 2,
+
+    /// <summary>An endpoint that can cost money the guard cannot bound (images, audio, batches, ...), not allowed by name.</summary>
+    UnboundedEndpoint = 3,
+
+    /// <summary>A hosted tool without a configured fee, or hosted tools without <c>max_tool_calls</c>.</summary>
+    UnboundedToolUse = 4,
 }

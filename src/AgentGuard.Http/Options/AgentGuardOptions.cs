@@ -56,7 +56,7 @@ public sealed class AgentGuardOptions
 
     /// <summary>
     /// Forward requests whose cost cannot be bounded (unreadable bodies, unsupported content) without a reservation
-    /// instead of refusing them. Their actual cost is still recorded when the response reports usage. This breaks the
+    /// instead of refusing them. They are neither reserved nor counted (the guard could not read or price them). This breaks the
     /// guarantee that the budget is never exceeded. Default: <see langword="false"/>.
     /// </summary>
     public bool AllowUnboundedRequests { get; set; }
@@ -79,6 +79,77 @@ public sealed class AgentGuardOptions
     /// limited level of its scope, all or nothing. Budget-level. Default: none.
     /// </summary>
     public IDictionary<string, ScopeLimit> ScopeLimits { get; set; } = new Dictionary<string, ScopeLimit>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Multiplies every price for this client's calls: regional data residency endpoints bill x1.1 on newer models, and
+    /// providers in front of OpenAI may bill otherwise. Applies to reservations and to settled costs. Default: 1.
+    /// </summary>
+    public decimal PriceMultiplier { get; set; } = 1m;
+
+    /// <summary>
+    /// Azure OpenAI deployments by name, with the model each one runs. On Azure paths (<c>/openai/deployments/{name}/...</c>
+    /// and <c>/openai/v1/...</c>, where the body's <c>model</c> is the deployment) a call to a deployment missing here is
+    /// refused: its price cannot be known from its name.
+    /// </summary>
+    public IDictionary<string, AzureDeployment> AzureDeployments { get; set; } = new Dictionary<string, AzureDeployment>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Endpoints that can cost money the guard cannot bound (for example <c>images</c>, <c>audio/speech</c>, <c>batches</c>,
+    /// <c>realtime</c>, <c>fine_tuning</c>, <c>vector_stores</c>) that this client may call anyway, by the path below the API
+    /// root with ids as <c>{id}</c>; a name allows itself and every path below it. Their calls are forwarded unreserved and
+    /// uncounted: nothing limits what they spend. Default: none (they are refused with <see cref="UnboundedRequestException"/>).
+    /// </summary>
+    public IList<string> AllowedUnboundedEndpoints { get; set; } = [];
+
+    /// <summary>
+    /// The output cap written into requests that set none (<c>max_completion_tokens</c>, <c>max_output_tokens</c>), so that
+    /// their reservations are sized by it instead of by the model's maximum output. Default: <see langword="null"/> (requests
+    /// are forwarded as they are and reserved for the model's maximum).
+    /// </summary>
+    public int? DefaultMaxOutputTokens { get; set; }
+
+    /// <summary>
+    /// When a call's worst case does not fit the remaining budget but a smaller output cap would, lower the request's
+    /// output cap to what the budget affords (never below <see cref="MinClampedOutputTokens"/>) and send it, instead of
+    /// refusing it. The response may then end early with <c>finish_reason: "length"</c>. Default: <see langword="false"/>.
+    /// </summary>
+    public bool ClampOutputToBudget { get; set; }
+
+    /// <summary>The smallest output cap <see cref="ClampOutputToBudget"/> lowers a request to; below it the call is refused. Default: 256.</summary>
+    public int MinClampedOutputTokens { get; set; } = 256;
+
+    /// <summary>
+    /// Fees in USD per call of the Responses API's hosted tools, by tool type (<c>web_search</c>, <c>file_search</c>,
+    /// <c>code_interpreter</c>, ...). They change often and differ by model, so none are built in: a request that offers a
+    /// hosted tool without a fee here is refused.
+    /// </summary>
+    public IDictionary<string, decimal> HostedToolFees { get; set; } = new Dictionary<string, decimal>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Refuse Responses requests that offer hosted tools without <c>max_tool_calls</c>: each tool call can add a context
+    /// window of input, so without a limit the cost has no bound. Default: <see langword="true"/>; when
+    /// <see langword="false"/>, such requests are bounded as if they had <see cref="AssumedMaxToolCalls"/>.
+    /// </summary>
+    public bool RequireMaxToolCalls { get; set; } = true;
+
+    /// <summary>The number of hosted tool calls assumed for requests without <c>max_tool_calls</c> when <see cref="RequireMaxToolCalls"/> is off. Default: 10.</summary>
+    public int AssumedMaxToolCalls { get; set; } = 10;
+
+    /// <summary>
+    /// How long the reservation of a background Responses call (<c>background: true</c>) holds while the guard waits for a
+    /// <c>GET /responses/{id}</c> that shows its outcome; then it is charged in full. Default: 1 hour.
+    /// </summary>
+    public TimeSpan BackgroundLeaseDuration { get; set; } = TimeSpan.FromHours(1);
+}
+
+/// <summary>An Azure OpenAI deployment: the model it runs, and what its prices are multiplied by.</summary>
+public sealed class AzureDeployment
+{
+    /// <summary>The OpenAI model the deployment runs (a key of the price table, for example <c>gpt-4o</c>).</summary>
+    public string Model { get; set; } = "";
+
+    /// <summary>Multiplies the model's prices for this deployment (regional and data-zone deployments differ). Default: 1.</summary>
+    public decimal PriceMultiplier { get; set; } = 1m;
 }
 
 /// <summary>How a call refused for budget is reported.</summary>

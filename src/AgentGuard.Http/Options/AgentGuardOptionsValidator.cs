@@ -101,6 +101,59 @@ internal sealed class AgentGuardOptionsValidator : IValidateOptions<AgentGuardOp
             yield return Invariant($"AgentGuardOptions.RefusalMode has an unknown value {(int)options.RefusalMode}.");
         }
 
+        if (options.PriceMultiplier <= 0m)
+        {
+            yield return Invariant($"AgentGuardOptions.PriceMultiplier must be greater than zero, but it is {options.PriceMultiplier}.");
+        }
+
+        foreach (var (deployment, target) in options.AzureDeployments ?? new Dictionary<string, AzureDeployment>())
+        {
+            if (string.IsNullOrWhiteSpace(deployment) || target is null || string.IsNullOrWhiteSpace(target.Model))
+            {
+                yield return $"AgentGuardOptions.AzureDeployments['{deployment}'] must name the model the deployment runs (for example Model = \"gpt-4o\").";
+            }
+            else if (target.PriceMultiplier <= 0m)
+            {
+                yield return Invariant($"AgentGuardOptions.AzureDeployments['{deployment}'].PriceMultiplier must be greater than zero, but it is {target.PriceMultiplier}.");
+            }
+        }
+
+        foreach (string endpoint in options.AllowedUnboundedEndpoints ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(endpoint) || endpoint.Trim('/').Length == 0)
+            {
+                yield return "AgentGuardOptions.AllowedUnboundedEndpoints has an empty name (use a path below the API root, such as \"images\" or \"audio/speech\").";
+            }
+        }
+
+        if (options.DefaultMaxOutputTokens is <= 0)
+        {
+            yield return Invariant($"AgentGuardOptions.DefaultMaxOutputTokens must be greater than zero when set, but it is {options.DefaultMaxOutputTokens}.");
+        }
+
+        if (options.MinClampedOutputTokens <= 0)
+        {
+            yield return Invariant($"AgentGuardOptions.MinClampedOutputTokens must be greater than zero, but it is {options.MinClampedOutputTokens}.");
+        }
+
+        foreach (var (tool, fee) in options.HostedToolFees ?? new Dictionary<string, decimal>())
+        {
+            if (string.IsNullOrWhiteSpace(tool) || fee < 0m)
+            {
+                yield return Invariant($"AgentGuardOptions.HostedToolFees['{tool}'] must be a tool type with a fee of at least zero, but it is {fee}.");
+            }
+        }
+
+        if (options.AssumedMaxToolCalls <= 0)
+        {
+            yield return Invariant($"AgentGuardOptions.AssumedMaxToolCalls must be greater than zero, but it is {options.AssumedMaxToolCalls}.");
+        }
+
+        if (options.BackgroundLeaseDuration <= TimeSpan.Zero)
+        {
+            yield return Invariant($"AgentGuardOptions.BackgroundLeaseDuration must be greater than zero, but it is {options.BackgroundLeaseDuration}.");
+        }
+
         foreach (var (model, price) in options.Prices ?? new Dictionary<string, ModelPrice>())
         {
             if (ModelPriceRules.Validate(model, price) is { } error)

@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
 
 namespace AgentGuard.Http;
@@ -18,6 +20,50 @@ internal sealed class GuardPolicy
         LeaseDuration = options.LeaseDuration;
         AllowUnboundedRequests = options.AllowUnboundedRequests;
         OnBudgetExceeded = options.OnBudgetExceeded;
+        Estimation = new EstimationContext(options.PriceMultiplier)
+        {
+            HostedToolFees = (options.HostedToolFees ?? new Dictionary<string, decimal>()).ToFrozenDictionary(StringComparer.Ordinal),
+            MaxToolCallsWhenAbsent = options.RequireMaxToolCalls ? null : options.AssumedMaxToolCalls,
+        };
+        AzureDeployments = (options.AzureDeployments ?? new Dictionary<string, AzureDeployment>())
+            .ToFrozenDictionary(d => d.Key, d => (d.Value.Model, d.Value.PriceMultiplier), StringComparer.Ordinal);
+        AllowedUnboundedEndpoints = [.. (options.AllowedUnboundedEndpoints ?? []).Select(e => e.Trim('/').ToLowerInvariant())];
+        DefaultMaxOutputTokens = options.DefaultMaxOutputTokens;
+        ClampOutputToBudget = options.ClampOutputToBudget;
+        MinClampedOutputTokens = options.MinClampedOutputTokens;
+        BackgroundLeaseDuration = options.BackgroundLeaseDuration;
+    }
+
+    /// <summary>The client's price multiplier and hosted tool fees, for estimation and settlement.</summary>
+    public EstimationContext Estimation { get; }
+
+    /// <summary>Azure deployments: the model each runs and its price multiplier.</summary>
+    public FrozenDictionary<string, (string Model, decimal PriceMultiplier)> AzureDeployments { get; }
+
+    /// <summary>Names of unbounded endpoints the client may call (lower case, no slashes around).</summary>
+    public string[] AllowedUnboundedEndpoints { get; }
+
+    public int? DefaultMaxOutputTokens { get; }
+
+    public bool ClampOutputToBudget { get; }
+
+    public int MinClampedOutputTokens { get; }
+
+    public TimeSpan BackgroundLeaseDuration { get; }
+
+    /// <summary>Whether an unbounded endpoint is allowed by name: a name allows itself and every path below it.</summary>
+    public bool AllowsUnboundedEndpoint(string name)
+    {
+        foreach (string allowed in AllowedUnboundedEndpoints)
+        {
+            if (name.Equals(allowed, StringComparison.Ordinal)
+                || (name.StartsWith(allowed, StringComparison.Ordinal) && name.Length > allowed.Length && name[allowed.Length] == '/'))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public PriceTable Prices { get; }

@@ -38,6 +38,12 @@ public sealed class ModelPrice
 
     /// <summary>Higher prices that apply to the whole request when its input exceeds a threshold (gpt-5.4, gpt-5.5).</summary>
     public LongContextPrice? LongContext { get; set; }
+
+    /// <summary>
+    /// How the model counts image inputs in input tokens. Requests with image inputs to a model without a rule are
+    /// refused, because their cost cannot be bounded.
+    /// </summary>
+    public ImageTokenRule? ImageTokens { get; set; }
 }
 
 /// <summary>Prices that apply to a whole request whose input exceeds <see cref="AboveInputTokens"/>.</summary>

@@ -51,6 +51,16 @@ internal static class ModelPriceRules
             return $"model '{model}' has an invalid long-context price.";
         }
 
-        return null;
+        return price.ImageTokens is { } images ? ValidateImageTokens(model, images) : null;
     }
+
+    private static string? ValidateImageTokens(string model, ImageTokenRule rule) => rule.Kind switch
+    {
+        ImageTokenKind.Tiles when rule.BaseTokens < 0 || rule.TokensPerTile <= 0 =>
+            $"model '{model}' has an invalid image tile rule: it needs base tokens of 0 or more and tokens per tile greater than zero.",
+        ImageTokenKind.Patches when rule.PatchMultiplier <= 0 || rule.MaxPatches <= 0 =>
+            $"model '{model}' has an invalid image patch rule: it needs a patch multiplier and max patches greater than zero.",
+        ImageTokenKind.Tiles or ImageTokenKind.Patches => null,
+        _ => $"model '{model}' has an unknown image token kind '{rule.Kind}' (use tiles or patches).",
+    };
 }

@@ -50,23 +50,36 @@ internal static class PriceTableJson
         return new PriceTable(file.Date ?? "unknown", file.Source ?? origin, models);
     }
 
-    /// <summary>Names the model a JSON path points into (<c>$.models.gpt-4o.input</c>), else the path.</summary>
+    /// <summary>
+    /// Names the model a JSON path points into and the property under it (<c>$.models.gpt-4o.imageTokens.kind</c>,
+    /// or <c>$.models['gpt-4.1'].input</c>: a name with a dot is bracketed), else gives the path.
+    /// </summary>
     private static string WhereIn(string? path)
     {
-        const string Models = "$.models.";
+        const string Models = "$.models";
         if (path is null)
         {
             return "";
         }
 
-        if (path.StartsWith(Models, StringComparison.Ordinal))
+        string rest = path.StartsWith(Models, StringComparison.Ordinal) ? path[Models.Length..] : "";
+        string model, property;
+        if (rest.StartsWith("['", StringComparison.Ordinal) && rest.IndexOf("']", 2, StringComparison.Ordinal) is var close and > 2)
         {
-            string rest = path[Models.Length..];
-            int dot = rest.LastIndexOf('.');
-            return dot > 0 ? $": model '{rest[..dot]}', property '{rest[(dot + 1)..]}'" : $": model '{rest}'";
+            (model, property) = (rest[2..close], rest[(close + 2)..]);
+        }
+        else if (rest.Length > 1 && rest[0] == '.')
+        {
+            int end = rest.IndexOfAny(['.', '['], 1);
+            (model, property) = end < 0 ? (rest[1..], "") : (rest[1..end], rest[end..]);
+        }
+        else
+        {
+            return $" at {path}";
         }
 
-        return $" at {path}";
+        property = property.TrimStart('.');
+        return property.Length > 0 ? $": model '{model}', property '{property}'" : $": model '{model}'";
     }
 
     public static PriceTable ReadFile(string path)
@@ -108,6 +121,8 @@ internal static class PriceTableJson
         public Dictionary<string, decimal>? TierMultipliers { get; set; }
 
         public LongContextEntry? LongContext { get; set; }
+
+        public ImageTokensEntry? ImageTokens { get; set; }
 
         public ModelPrice ToModelPrice(string name, string origin)
         {
@@ -153,7 +168,55 @@ internal static class PriceTableJson
                     CachedInputUsdPerMillionTokens = LongContext.CachedInput,
                     OutputUsdPerMillionTokens = LongContext.Output,
                 },
+                ImageTokens = ImageTokens?.ToRule(name, origin),
             };
+        }
+    }
+
+    /// <summary>
+    /// <c>{"kind": "tiles", "baseTokens": 85, "tokensPerTile": 170}</c> or
+    /// <c>{"kind": "patches", "patchMultiplier": 1.62, "maxPatches": 1536}</c> (<c>maxPatches</c> optional).
+    /// The fields of the other kind are refused, so that a rule is never read as something it does not say;
+    /// the values themselves are checked by <see cref="ModelPriceRules"/>.
+    /// </summary>
+    private sealed class ImageTokensEntry
+    {
+        public string? Kind { get; set; }
+
+        public int? BaseTokens { get; set; }
+
+        public int? TokensPerTile { get; set; }
+
+        public decimal? PatchMultiplier { get; set; }
+
+        public int? MaxPatches { get; set; }
+
+        public ImageTokenRule ToRule(string name, string origin)
+        {
+            switch (Kind?.ToUpperInvariant())
+            {
+                case "TILES":
+                    if (BaseTokens is not { } baseTokens || TokensPerTile is not { } perTile || PatchMultiplier is not null || MaxPatches is not null)
+                    {
+                        throw Error("a tiles rule needs \"baseTokens\" and \"tokensPerTile\", and no \"patchMultiplier\" or \"maxPatches\"");
+                    }
+
+                    return ImageTokenRule.Tiles(baseTokens, perTile);
+
+                case "PATCHES":
+                    if (PatchMultiplier is not { } multiplier || BaseTokens is not null || TokensPerTile is not null)
+                    {
+                        throw Error("a patches rule needs \"patchMultiplier\" (and optionally \"maxPatches\"), and no \"baseTokens\" or \"tokensPerTile\"");
+                    }
+
+                    return ImageTokenRule.Patches(multiplier, MaxPatches ?? ImageTokenRule.DefaultMaxPatches);
+
+                default:
+                    throw Error(Kind is null ? "it needs a \"kind\" (tiles or patches)" : $"unknown kind '{Kind}' (use tiles or patches)");
+            }
+
+            InvalidDataException Error(string problem) =>
+                new($"Cannot read {origin}: model '{name}' has invalid \"imageTokens\": {problem}.");
         }
     }
 

@@ -1,15 +1,14 @@
+using AgentGuard.Http.Endpoints;
+
 namespace AgentGuard.Http.Requests;
 
 /// <summary>
 /// What the guard needs to know of a Chat Completions request body, read in one pass
 /// without copying its text (see <see cref="ChatCompletionRequestReader"/>).
 /// </summary>
-internal sealed class ChatCompletionRequest
+internal sealed class ChatCompletionRequest : GuardedRequest
 {
-    public required string Model { get; init; }
-
-    /// <summary>The size of the whole JSON body in UTF-8 bytes: a bound on its text tokens.</summary>
-    public int BodyBytes { get; init; }
+    public override OpenAIEndpoint Endpoint => OpenAIEndpoint.ChatCompletions;
 
     public int MessageCount { get; init; }
 
@@ -30,17 +29,12 @@ internal sealed class ChatCompletionRequest
     /// <summary>The UTF-8 size of the <c>prediction</c> value: a bound on its tokens.</summary>
     public int PredictionBytes { get; init; }
 
-    public bool Stream { get; init; }
+    /// <inheritdoc />
+    protected override bool StreamUsageIsOptIn => true;
 
-    /// <summary>Whether the body has a <c>stream_options</c> member (of any value).</summary>
-    public bool HasStreamOptions { get; init; }
+    /// <summary>Both caps may be sent; the larger one is the one that can be billed.</summary>
+    public override int? OutputCap => MaxCompletionTokens is null && MaxTokens is null ? null : Math.Max(MaxCompletionTokens ?? 0, MaxTokens ?? 0);
 
-    /// <summary><c>stream_options.include_usage</c>, <see langword="null"/> when absent.</summary>
-    public bool? IncludeUsage { get; init; }
-
-    /// <summary><c>service_tier</c> as sent, <see langword="null"/> when absent.</summary>
-    public string? ServiceTier { get; init; }
-
-    /// <summary>Whether a stream must be asked for its usage chunk, which the caller then does not see.</summary>
-    public bool NeedsUsageInjected => Stream && IncludeUsage != true;
+    /// <summary>An Azure-style body that caps with <c>max_tokens</c> alone keeps it; everything else uses <c>max_completion_tokens</c>.</summary>
+    public override string OutputCapMember => MaxTokens is not null && MaxCompletionTokens is null ? "max_tokens" : "max_completion_tokens";
 }

@@ -1,11 +1,13 @@
 using System.Text.Json;
+using AgentGuard.Http.Estimation;
 
 namespace AgentGuard.Http.Requests;
 
 /// <summary>
 /// Reads a Chat Completions request body in one forward pass with <see cref="Utf8JsonReader"/>:
-/// no text is copied, so the cost is one scan of the body. Anything the guard cannot bound
-/// (image, audio or file parts) or cannot read is refused with an <see cref="UnboundedRequestException"/>.
+/// no text is copied, so the cost is one scan of the body. Image parts are recorded with their size when inline
+/// (<see cref="ImageInputs"/>); anything the guard cannot bound (audio or file parts) or cannot read is refused
+/// with an <see cref="UnboundedRequestException"/>.
 /// </summary>
 internal static class ChatCompletionRequestReader
 {
@@ -35,6 +37,7 @@ internal static class ChatCompletionRequestReader
         int? maxCompletionTokens = null, maxTokens = null;
         bool stream = false, hasMessages = false, hasResponseFormat = false, hasStreamOptions = false;
         bool? includeUsage = null;
+        ImageInputs? images = null;
 
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -46,7 +49,7 @@ internal static class ChatCompletionRequestReader
             {
                 Expect(ref reader, JsonTokenType.StartArray, "messages", "an array");
                 hasMessages = true;
-                ReadMessages(ref reader, ref messages, ref names);
+                ReadMessages(ref reader, ref messages, ref names, ref images);
             }
             else if (reader.ValueTextEquals("n"u8))
             {
@@ -133,6 +136,7 @@ internal static class ChatCompletionRequestReader
         {
             Model = model,
             BodyBytes = body.Length,
+            Images = images,
             MessageCount = messages,
             NameCount = names,
             ToolCount = tools,
@@ -148,7 +152,7 @@ internal static class ChatCompletionRequestReader
         };
     }
 
-    private static void ReadMessages(ref Utf8JsonReader reader, ref int messages, ref int names)
+    private static void ReadMessages(ref Utf8JsonReader reader, ref int messages, ref int names, ref ImageInputs? images)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -171,7 +175,7 @@ internal static class ChatCompletionRequestReader
                     reader.Read();
                     if (reader.TokenType == JsonTokenType.StartArray)
                     {
-                        CheckContentParts(ref reader);
+                        ReadContentParts(ref reader, ref images);
                     }
                     else
                     {
@@ -195,8 +199,8 @@ internal static class ChatCompletionRequestReader
         }
     }
 
-    // Only text parts can be bounded by their bytes; images, audio and files are billed by rules of their own.
-    private static void CheckContentParts(ref Utf8JsonReader reader)
+    // Text parts are bounded by their bytes, images by their model's rule; audio and files have no bound here.
+    private static void ReadContentParts(ref Utf8JsonReader reader, ref ImageInputs? images)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
@@ -206,22 +210,30 @@ internal static class ChatCompletionRequestReader
                 continue;
             }
 
+            // Members may come in any order: the image is recorded once the whole part has been read.
+            string? unsupported = null;
+            bool isImage = false, hasImage = false;
+            ImageInputs? image = null;
+            var detail = ImageDetail.Auto;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("type"u8))
                 {
                     reader.Read();
-                    if (reader.TokenType == JsonTokenType.String
-                        && !reader.ValueTextEquals("text"u8) && !reader.ValueTextEquals("refusal"u8))
+                    if (reader.TokenType == JsonTokenType.String && reader.ValueTextEquals("image_url"u8))
                     {
-                        string type = reader.GetString()!;
-                        throw Unbounded(type switch
-                        {
-                            "image_url" => "it has an image input, which this version cannot bound yet",
-                            "input_audio" => "it has an audio input, which has no price in the table",
-                            _ => $"it has a content part of type '{type}', which the guard cannot bound",
-                        });
+                        isImage = true;
                     }
+                    else if (reader.TokenType == JsonTokenType.String && !reader.ValueTextEquals("text"u8) && !reader.ValueTextEquals("refusal"u8))
+                    {
+                        unsupported = reader.GetString();
+                    }
+                }
+                else if (reader.ValueTextEquals("image_url"u8))
+                {
+                    reader.Read();
+                    image ??= new ImageInputs();
+                    hasImage = ReadImageUrl(ref reader, image, ref detail);
                 }
                 else
                 {
@@ -229,7 +241,69 @@ internal static class ChatCompletionRequestReader
                     reader.Skip();
                 }
             }
+
+            if (unsupported is not null)
+            {
+                throw Unbounded(unsupported switch
+                {
+                    "input_audio" => "it has an audio input, which has no price in the table",
+                    "file" => "it has a file input, whose tokens cannot be known before it is sent",
+                    _ => $"it has a content part of type '{unsupported}', which the guard cannot bound",
+                });
+            }
+
+            if (isImage)
+            {
+                images ??= new ImageInputs();
+                images.AddFrom(hasImage ? image : null, detail);
+            }
         }
+    }
+
+    /// <summary>Reads <c>image_url</c>: an object with <c>url</c> and <c>detail</c>, or (leniently) the URL itself.</summary>
+    private static bool ReadImageUrl(ref Utf8JsonReader reader, ImageInputs image, ref ImageDetail detail)
+    {
+        if (reader.TokenType == JsonTokenType.String)
+        {
+            image.Add(ref reader, ImageDetail.Auto);
+            return true;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return false;
+        }
+
+        bool found = false;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("url"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    image.Add(ref reader, ImageDetail.Auto);
+                    found = true;
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+            else if (reader.ValueTextEquals("detail"u8))
+            {
+                reader.Read();
+                detail = ImageInputs.ReadDetail(ref reader);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return found;
     }
 
     private static bool? ReadStreamOptions(ref Utf8JsonReader reader)

@@ -61,7 +61,8 @@ internal sealed class PooledRequestBody : IDisposable
 
     /// <summary>
     /// The content to send in place of <paramref name="original"/>: these bytes with the original's headers (its
-    /// length recomputed). The buffer now belongs to the returned content; the original is disposed.
+    /// length recomputed). The buffer now belongs to the returned content. The original is not disposed: copies of the
+    /// request (a hedging handler's) may share it and read it again.
     /// </summary>
     public HttpContent? ToContent(HttpContent? original)
     {
@@ -73,7 +74,7 @@ internal sealed class PooledRequestBody : IDisposable
 
         _buffer = null;
         var content = new PooledBodyContent(buffer, _length);
-        HttpContents.MoveHeaders(original, content);
+        HttpContents.CopyHeaders(original, content);
         return content;
     }
 

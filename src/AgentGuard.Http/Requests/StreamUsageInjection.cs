@@ -16,7 +16,7 @@ internal static class StreamUsageInjection
     /// When the request has no <c>stream_options</c> (the common case) the member is spliced in before the object's
     /// closing brace, leaving every other byte as it was; otherwise the body is rewritten.
     /// </summary>
-    public static void AddIncludeUsage(PooledRequestBody body, ChatCompletionRequest request)
+    public static void AddIncludeUsage(PooledRequestBody body, GuardedRequest request)
     {
         if (request.HasStreamOptions)
         {

@@ -1,3 +1,4 @@
+using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
 using AgentGuard.Http.Telemetry;
 using Microsoft.Extensions.Logging;
@@ -13,11 +14,13 @@ internal sealed class CallReservation
     private readonly BudgetedSession _session;
     private readonly PricedModel? _model;
     private readonly TimeSpan _leaseDuration;
+    private readonly EstimationContext _context;
     private long _lastExtended;
     private int _settled;
 
-    public CallReservation(BudgetedSession session, BudgetScope? scope, string model, PricedModel? pricedModel, ServiceTier tier, string leaseId, long reservedMicros, TimeSpan leaseDuration)
+    public CallReservation(BudgetedSession session, BudgetScope? scope, string model, PricedModel? pricedModel, ServiceTier tier, string leaseId, long reservedMicros, TimeSpan leaseDuration, EstimationContext? context = null)
     {
+        _context = context ?? EstimationContext.Default;
         _session = session;
         Scope = scope;
         Model = model;
@@ -28,6 +31,9 @@ internal sealed class CallReservation
         _leaseDuration = leaseDuration;
         _lastExtended = session.Time.GetTimestamp();
     }
+
+    /// <summary>The budget the reservation was made in.</summary>
+    public BudgetedSession Session => _session;
 
     public BudgetScope? Scope { get; }
 
@@ -41,9 +47,21 @@ internal sealed class CallReservation
 
     public bool IsSettled => Volatile.Read(ref _settled) != 0;
 
-    /// <summary>Settles at the cost the usage reports (which may exceed the reservation: the truth is recorded).</summary>
+    /// <summary>Whether the lease has run out since it was taken or last extended (the ledger then charges it in full).</summary>
+    public bool LeaseExpired => _session.Time.GetElapsedTime(Volatile.Read(ref _lastExtended)) >= _leaseDuration;
+
+    /// <summary>
+    /// Settles at the cost the usage reports, hosted tool fees included (which may exceed the reservation: the truth is
+    /// recorded). A Responses response's tokens are remembered for the requests that continue it.
+    /// </summary>
     public ValueTask SettleFromUsageAsync(TokenUsage usage, bool async)
     {
+        if (usage.ResponseId is { } responseId)
+        {
+            // Remembered even when settled already (a stream disposed first): a later previous_response_id is bounded by it.
+            _session.ResponseTokens.Remember(responseId, usage.PromptTokens + usage.CompletionTokens);
+        }
+
         if (IsSettled)
         {
             return ValueTask.CompletedTask;
@@ -63,7 +81,8 @@ internal sealed class CallReservation
             rates = _model.GetRates(Tier, longContext, Model);
         }
 
-        long cost = TokenRates.RoundUp(rates.CostMicros(usage.PromptTokens - usage.CachedTokens, usage.CachedTokens, usage.CompletionTokens));
+        decimal tokens = rates.CostMicros(usage.PromptTokens - usage.CachedTokens, usage.CachedTokens, usage.CompletionTokens);
+        long cost = TokenRates.RoundUp((tokens + HostedTools.FeeMicros(usage.HostedToolCalls, _context.HostedToolFees)) * _context.PriceMultiplier);
         var details = new SpendDetails(SpendOutcome.SettledFromUsage, Model, usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens);
         return SettleAsync(cost, details, SettlementOutcomes.FromUsage, "the response reported its usage", async);
     }

@@ -56,6 +56,16 @@ internal static class HttpContents
     /// <summary>Copies the headers of <paramref name="original"/> but its length to <paramref name="replacement"/>, and disposes the original.</summary>
     public static void MoveHeaders(HttpContent? original, HttpContent replacement)
     {
+        CopyHeaders(original, replacement);
+        original?.Dispose();
+    }
+
+    /// <summary>
+    /// Copies the headers of <paramref name="original"/> but its length to <paramref name="replacement"/>. The original is
+    /// left as it is: a request's content may be shared by copies of the request (hedging sends several), which read it again.
+    /// </summary>
+    public static void CopyHeaders(HttpContent? original, HttpContent replacement)
+    {
         if (original is null)
         {
             return;
@@ -78,7 +88,5 @@ internal static class HttpContents
                 replacement.Headers.TryAddWithoutValidation(header.Key, header.Value);
             }
         }
-
-        original.Dispose();
     }
 }

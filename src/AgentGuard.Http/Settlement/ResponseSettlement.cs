@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
+using AgentGuard.Http.Endpoints;
+using AgentGuard.Http.Requests;
 
 namespace AgentGuard.Http.Settlement;
 
@@ -11,22 +13,24 @@ namespace AgentGuard.Http.Settlement;
 internal static class ResponseSettlement
 {
     public static async ValueTask<HttpResponseMessage> ObserveAsync(
-        HttpResponseMessage response, CallReservation reservation, bool stripUsageChunk, bool async, CancellationToken cancellationToken)
+        HttpResponseMessage response, CallReservation reservation, GuardedRequest request, bool stripUsageChunk, bool async, CancellationToken cancellationToken)
     {
         int status = (int)response.StatusCode;
         if (response.IsSuccessStatusCode)
         {
             if (IsEventStream(response.Content.Headers))
             {
-                response.Content = new SseObservingContent(response.Content, reservation, stripUsageChunk);
+                response.Content = new SseObservingContent(response.Content, reservation, stripUsageChunk, request.Endpoint);
                 return response;
             }
 
             var body = await HttpContents.ReadAllAsync(response.Content, async, cancellationToken).ConfigureAwait(false);
             response.Content = HttpContents.Replace(response.Content, body);
-            await (UsageReader.TryRead(body, out var usage, out _)
-                ? reservation.SettleFromUsageAsync(usage, async)
-                : reservation.ChargeInFullAsync("the response reported no usage", async)).ConfigureAwait(false);
+            await (request.Endpoint == OpenAIEndpoint.Responses
+                ? SettleResponseAsync(body, reservation, async)
+                : UsageReader.TryRead(body, out var usage, out _)
+                    ? reservation.SettleFromUsageAsync(usage, async)
+                    : reservation.ChargeInFullAsync("the response reported no usage", async)).ConfigureAwait(false);
             return response;
         }
 
@@ -53,8 +57,29 @@ internal static class ResponseSettlement
         return response;
     }
 
+    /// <summary>
+    /// A Responses response: settled from its usage, unless it is still running (a background response, queued or in
+    /// progress), whose reservation then waits for a retrieval that shows its outcome.
+    /// </summary>
+    private static ValueTask SettleResponseAsync(byte[] body, CallReservation reservation, bool async)
+    {
+        if (!UsageReader.TryReadResponse(body, out var response))
+        {
+            return reservation.ChargeInFullAsync("the response is not a readable response object", async);
+        }
+
+        if (response.IsPending && response.Usage is null && response.Id is { } id)
+        {
+            return BackgroundResponses.WaitForOutcomeAsync(reservation, id, async);
+        }
+
+        return response.Usage is { } usage
+            ? reservation.SettleFromUsageAsync(usage, async)
+            : reservation.ChargeInFullAsync("the response reported no usage", async);
+    }
+
     /// <summary>Whether the media type is <c>text/event-stream</c>, read from the raw header without parsing it.</summary>
-    private static bool IsEventStream(HttpContentHeaders headers)
+    internal static bool IsEventStream(HttpContentHeaders headers)
     {
         if (!headers.NonValidated.TryGetValues("Content-Type", out var values))
         {

@@ -1,4 +1,5 @@
 using System.Net;
+using AgentGuard.Http.Endpoints;
 
 namespace AgentGuard.Http.Settlement;
 
@@ -12,13 +13,15 @@ internal sealed class SseObservingContent : HttpContent
     private readonly HttpContent _inner;
     private readonly CallReservation _reservation;
     private readonly bool _stripUsageChunk;
+    private readonly OpenAIEndpoint _endpoint;
     private SseUsageStream? _stream;
 
-    public SseObservingContent(HttpContent inner, CallReservation reservation, bool stripUsageChunk)
+    public SseObservingContent(HttpContent inner, CallReservation reservation, bool stripUsageChunk, OpenAIEndpoint endpoint = OpenAIEndpoint.ChatCompletions)
     {
         _inner = inner;
         _reservation = reservation;
         _stripUsageChunk = stripUsageChunk;
+        _endpoint = endpoint;
         foreach (var header in inner.Headers)
         {
             // The caller may not see every byte (the usage chunk can be removed): no length is promised.
@@ -30,10 +33,10 @@ internal sealed class SseObservingContent : HttpContent
     }
 
     protected override Stream CreateContentReadStream(CancellationToken cancellationToken) =>
-        _stream ??= new SseUsageStream(_inner.ReadAsStream(cancellationToken), _reservation, _stripUsageChunk);
+        _stream ??= new SseUsageStream(_inner.ReadAsStream(cancellationToken), _reservation, _stripUsageChunk, _endpoint);
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-        _stream ??= new SseUsageStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _reservation, _stripUsageChunk);
+        _stream ??= new SseUsageStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _reservation, _stripUsageChunk, _endpoint);
 
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 

@@ -1,13 +1,15 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
+using AgentGuard.Http.Endpoints;
 
 namespace AgentGuard.Http.Settlement;
 
 /// <summary>
 /// Passes a server-sent event stream through to the caller while reading its lines as they go by, and settles
-/// the reservation from the usage chunk. Lines may be split anywhere across reads (even inside a UTF-8
-/// character), so the tail of a read is kept until its line ends. Nothing is buffered beyond one line.
+/// the reservation from the usage chunk (chat), or from the response a Responses stream's terminal event carries.
+/// Lines may be split anywhere across reads (even inside a UTF-8 character), so the tail of a read is kept until
+/// its line ends. Nothing is buffered beyond one line.
 /// <para>
 /// When the guard added <c>include_usage</c> itself, the usage-only chunk (<c>"choices": []</c>) is removed
 /// from what the caller reads, so the caller sees the stream it asked for; then lines are handed on whole.
@@ -16,8 +18,11 @@ namespace AgentGuard.Http.Settlement;
 /// </summary>
 internal sealed class SseUsageStream : Stream
 {
-    // A usage chunk is a few hundred bytes: a longer line is content, passed on without being held.
-    private const int MaxHeldLine = 16 * 1024;
+    // A chat usage chunk is a few hundred bytes: a longer line is content, passed on without being held.
+    private const int MaxHeldChatLine = 16 * 1024;
+
+    // A Responses stream ends with an event that carries the whole response (all its output text) beside its usage.
+    private const int MaxHeldResponsesLine = 8 * 1024 * 1024;
 
     private static ReadOnlySpan<byte> DataPrefix => "data:"u8;
 
@@ -26,6 +31,8 @@ internal sealed class SseUsageStream : Stream
     private readonly Stream _inner;
     private readonly CallReservation _reservation;
     private readonly bool _strip;
+    private readonly bool _responses;
+    private readonly int _maxHeldLine;
 
     // The start of the current line, kept until the line ends (pass-through: a copy; strip: not yet handed on).
     private byte[] _line = [];
@@ -47,11 +54,13 @@ internal sealed class SseUsageStream : Stream
     private bool _ended;
     private bool _disposed;
 
-    public SseUsageStream(Stream inner, CallReservation reservation, bool stripUsageChunk)
+    public SseUsageStream(Stream inner, CallReservation reservation, bool stripUsageChunk, OpenAIEndpoint endpoint = OpenAIEndpoint.ChatCompletions)
     {
         _inner = inner;
         _reservation = reservation;
         _strip = stripUsageChunk;
+        _responses = endpoint == OpenAIEndpoint.Responses;
+        _maxHeldLine = _responses ? MaxHeldResponsesLine : MaxHeldChatLine;
     }
 
     public override bool CanRead => true;
@@ -324,7 +333,7 @@ internal sealed class SseUsageStream : Stream
         }
     }
 
-    /// <summary>Keeps the start of a line that has not ended yet, up to <see cref="MaxHeldLine"/>.</summary>
+    /// <summary>Keeps the start of a line that has not ended yet, up to the endpoint's longest line that can carry usage.</summary>
     private void Hold(ReadOnlySpan<byte> part)
     {
         if (_lineTooLong)
@@ -333,7 +342,7 @@ internal sealed class SseUsageStream : Stream
             return;
         }
 
-        if (_lineLength + part.Length > MaxHeldLine)
+        if (_lineLength + part.Length > _maxHeldLine)
         {
             // Too long to be a usage chunk: hand it on as it comes.
             _lineTooLong = true;
@@ -365,6 +374,15 @@ internal sealed class SseUsageStream : Stream
             if (data.SequenceEqual("[DONE]"u8))
             {
                 _usageIsFinal = _usage is not null;
+            }
+            else if (_responses)
+            {
+                // Responses streams have no [DONE]: the terminal event (completed, incomplete, failed) is the last word.
+                if (IndexOfUsageObject(data) >= 0 && UsageReader.TryReadTerminalEvent(data, out var final))
+                {
+                    _usage = final;
+                    _usageIsFinal = true;
+                }
             }
             else if (IndexOfUsageObject(data) >= 0 && UsageReader.TryRead(data, out var usage, out bool noChoices))
             {

@@ -43,4 +43,10 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Error, "Budget '{BudgetName}': the response to {Model} billed at tier {Tier}, which has no price; the call was charged at the reserved tier.", EventName = "UnpricedBilledTier")]
     public static partial void UnpricedBilledTier(ILogger logger, string budgetName, string model, ServiceTier tier);
+
+    [LoggerMessage(13, LogLevel.Warning, "Budget '{BudgetName}' forwarded a call to {Endpoint} without a reservation, because AllowedUnboundedEndpoints allows it: nothing limits what it spends", EventName = "UnboundedEndpointForwarded")]
+    public static partial void UnboundedEndpointForwarded(ILogger logger, string budgetName, string endpoint);
+
+    [LoggerMessage(14, LogLevel.Debug, "Budget '{BudgetName}' set the output cap of a {Model} call to {OutputCap} tokens", EventName = "OutputCapSet")]
+    public static partial void OutputCapSet(ILogger logger, string budgetName, string model, int outputCap);
 }

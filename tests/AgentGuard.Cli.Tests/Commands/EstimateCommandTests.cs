@@ -95,7 +95,8 @@ public sealed class EstimateCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"data:,"}}]}]}""", 1, "image")]
+    [InlineData("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}""", 1, "file input")]
+    [InlineData("""{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/cat.png"}}]}]}""", 1, "no image rule")]
     [InlineData("""{"model":"my-private-model","messages":[]}""", 1, "my-private-model")]
     [InlineData("""{"model":"gpt-4o-mini","messages":[""", 2, "not valid JSON")]
     [InlineData("""{"messages":[]}""", 2, "no \"model\"")]
@@ -106,6 +107,20 @@ public sealed class EstimateCommandTests : IDisposable
         Assert.Equal(exitCode, result.ExitCode);
         Assert.Contains(expected, result.StandardError, StringComparison.Ordinal);
         Assert.Single(result.StandardError.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Estimate_WithAnImageByUrl_CountsItsFamilysWorstCase_AndNotItsUrlAsText()
+    {
+        const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]}""";
+
+        var result = await AgentGuardCli.RunAsync("estimate", Write("request.json", Body), "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var input = result.Json().GetProperty("input");
+        Assert.Equal(48_169, input.GetProperty("images").GetInt64());
+        Assert.Equal(Body.Length - "https://example.com/cat.png".Length, input.GetProperty("textBytes").GetInt64());
+        Assert.Equal(input.GetProperty("textBytes").GetInt64() + input.GetProperty("framing").GetInt64() + 48_169, input.GetProperty("total").GetInt64());
     }
 
     [Fact]

@@ -217,6 +217,30 @@ public sealed class ChatInputBoundsTests
         Assert.True(tokens.PredictionUpper <= bytes.PredictionUpper, $"{what}: prediction bound {tokens.PredictionUpper} > {bytes.PredictionUpper}");
     }
 
+    [Fact]
+    public void ByTokenizer_TextThatSpellsSpecialTokens_IsBoundedByItsBytes_NotByTheirCount()
+    {
+        // The tokenizer reads <|endoftext|> as one special token; OpenAI reads user text as text (several tokens each).
+        string text = string.Concat(Enumerable.Repeat("<|endoftext|>", 50));
+        byte[] body = Encoding.UTF8.GetBytes($$"""{"model":"gpt-4o","messages":[{"role":"user","content":"{{text}}"}]}""");
+
+        var bound = ChatInputBounds.ByTokenizer(body, s_o200k);
+
+        Assert.True(bound.Upper >= text.Length, $"upper {bound.Upper}");
+        Assert.Equal(0, bound.Lower);
+    }
+
+    [Fact]
+    public void InvalidUtf8Body_IsRefusedBeforeAnyBound()
+    {
+        byte[] body = Encoding.Latin1.GetBytes("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"caf\xE9\"}]}");
+
+        var ex = Assert.Throws<UnboundedRequestException>(() => GuardedRequestReader.Read(AgentGuard.Http.Endpoints.OpenAIEndpoint.ChatCompletions, body));
+
+        Assert.Equal(UnboundedRequestReason.MalformedBody, ex.Reason);
+        Assert.Equal("The Chat Completions request cannot be read: the body is not valid UTF-8.", ex.Message);
+    }
+
     private static void AssertByteBoundDominates(byte[] body)
     {
         string text = Encoding.UTF8.GetString(body);

@@ -190,7 +190,7 @@ public sealed class ChatCompletionsSettlementTests
         await using var h = await GuardHarness.StartAsync(budgetUsd: 0.000001m);
 
         using var get = await h.Http.GetAsync("models", Ct);
-        using var post = await h.Http.PostAsync("embeddings", ChatBodies.Json("not even json"), Ct);
+        using var post = await h.Http.PostAsync("moderations", ChatBodies.Json("not even json"), Ct);
 
         // Both reached the server (which does not know these routes): the guard neither reserved nor refused.
         Assert.Equal(System.Net.HttpStatusCode.NotFound, get.StatusCode);

@@ -139,20 +139,22 @@ public sealed class RefusalTests
     }
 
     [Fact]
-    public async Task ImageInput_IsRefusedAsUnbounded()
+    public async Task FileInput_IsRefusedAsUnbounded()
     {
         await using var h = await GuardHarness.StartAsync();
-        var message = new UserChatMessage(ChatMessageContentPart.CreateTextPart("What is this?"), ChatMessageContentPart.CreateImagePart(new Uri("https://example.com/cat.png")));
+#pragma warning disable OPENAI001 // File parts are experimental in the SDK.
+        var message = new UserChatMessage(ChatMessageContentPart.CreateTextPart("Summarize"), ChatMessageContentPart.CreateFilePart("file-abc123"));
+#pragma warning restore OPENAI001
 
         var refusal = await Assert.ThrowsAsync<UnboundedRequestException>(() => h.Chat().CompleteChatAsync([message], cancellationToken: Ct));
 
         Assert.Equal(UnboundedRequestReason.UnsupportedContent, refusal.Reason);
-        Assert.Contains("image", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("file input", refusal.Message, StringComparison.Ordinal);
         Assert.Equal(0, h.Meter.TotalRequests);
     }
 
     [Fact]
-    public async Task AllowUnboundedRequests_ForwardsWhatCannotBeBounded_AndStillRecordsPricedUsage()
+    public async Task AllowUnboundedRequests_ForwardsWhatCannotBeBounded_Uncounted()
     {
         await using var h = await GuardHarness.StartAsync(configure: o => o.AllowUnboundedRequests = true);
 
@@ -160,6 +162,8 @@ public sealed class RefusalTests
 
         Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
         Assert.Equal(1, h.Meter.TotalRequests);
+        Assert.Equal(0, h.Session.GetSummary().Calls);
+        Assert.Equal(0m, h.Session.GetTotalSpent());
         Assert.Contains(h.Logs.GetSnapshot(), r => r.Id.Name == "UnboundedRequestForwarded");
     }
 

@@ -198,6 +198,107 @@ public sealed class PriceTableJsonTests
     }
 
     [Fact]
+    public void ReadFile_ImageTokens_ReadsTilesAndPatches()
+    {
+        using var file = new TempFile("""
+            {"models": {
+              "tiles-model": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "imageTokens": {"kind": "tiles", "baseTokens": 85, "tokensPerTile": 170}},
+              "free-base": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "imageTokens": {"kind": "Tiles", "baseTokens": 0, "tokensPerTile": 1}},
+              "patch-model": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "imageTokens": {"kind": "patches", "patchMultiplier": 1.62}},
+              "big-patches": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "imageTokens": {"kind": "PATCHES", "patchMultiplier": 2.46, "maxPatches": 2048}},
+              "text-only": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100}
+            }}
+            """);
+
+        var models = PriceTableJson.ReadFile(file.Path).Models;
+
+        var tiles = models["tiles-model"].ImageTokens;
+        Assert.NotNull(tiles);
+        Assert.Equal((ImageTokenKind.Tiles, 85, 170), (tiles.Kind, tiles.BaseTokens, tiles.TokensPerTile));
+        var freeBase = models["free-base"].ImageTokens;
+        Assert.NotNull(freeBase);
+        Assert.Equal((ImageTokenKind.Tiles, 0, 1), (freeBase.Kind, freeBase.BaseTokens, freeBase.TokensPerTile));
+        var patches = models["patch-model"].ImageTokens;
+        Assert.NotNull(patches);
+        Assert.Equal((ImageTokenKind.Patches, 1.62m, 1536), (patches.Kind, patches.PatchMultiplier, patches.MaxPatches));
+        var bigPatches = models["big-patches"].ImageTokens;
+        Assert.NotNull(bigPatches);
+        Assert.Equal((ImageTokenKind.Patches, 2.46m, 2048), (bigPatches.Kind, bigPatches.PatchMultiplier, bigPatches.MaxPatches));
+        Assert.Null(models["text-only"].ImageTokens);
+    }
+
+    [Theory]
+    [InlineData("""{"kind": "tiles", "baseTokens": 85}""", "a tiles rule needs")]
+    [InlineData("""{"kind": "tiles", "tokensPerTile": 170}""", "a tiles rule needs")]
+    [InlineData("""{"kind": "tiles", "baseTokens": 85, "tokensPerTile": 170, "patchMultiplier": 1.62}""", "a tiles rule needs")]
+    [InlineData("""{"kind": "tiles", "baseTokens": 85, "tokensPerTile": 170, "maxPatches": 1536}""", "a tiles rule needs")]
+    [InlineData("""{"kind": "patches"}""", "a patches rule needs")]
+    [InlineData("""{"kind": "patches", "maxPatches": 1536}""", "a patches rule needs")]
+    [InlineData("""{"kind": "patches", "patchMultiplier": 1.62, "baseTokens": 85}""", "a patches rule needs")]
+    [InlineData("""{"kind": "patches", "patchMultiplier": 1.62, "tokensPerTile": 170}""", "a patches rule needs")]
+    [InlineData("""{"baseTokens": 85, "tokensPerTile": 170}""", "needs a \"kind\" (tiles or patches)")]
+    [InlineData("""{"kind": "squares", "baseTokens": 85, "tokensPerTile": 170}""", "unknown kind 'squares' (use tiles or patches)")]
+    [InlineData("""{"kind": "", "patchMultiplier": 1}""", "unknown kind ''")]
+    [InlineData("""{"kind": "tiles", "baseTokens": -1, "tokensPerTile": 170}""", "invalid image tile rule")]
+    [InlineData("""{"kind": "tiles", "baseTokens": 85, "tokensPerTile": 0}""", "invalid image tile rule")]
+    [InlineData("""{"kind": "tiles", "baseTokens": 85, "tokensPerTile": -170}""", "invalid image tile rule")]
+    [InlineData("""{"kind": "patches", "patchMultiplier": 0}""", "invalid image patch rule")]
+    [InlineData("""{"kind": "patches", "patchMultiplier": -1.62}""", "invalid image patch rule")]
+    [InlineData("""{"kind": "patches", "patchMultiplier": 1.62, "maxPatches": 0}""", "invalid image patch rule")]
+    [InlineData("""{"kind": "patches", "patchMultiplier": 1.62, "maxPatches": -1}""", "invalid image patch rule")]
+    public void ReadFile_InvalidImageTokens_ThrowsNamingFileModelAndProblem(string rule, string problem)
+    {
+        using var file = new TempFile(WithImageTokens("my-model", rule));
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'my-model'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("my-model")]
+    [InlineData("gpt-4.1")]
+    public void ReadFile_UnknownImageTokensProperty_ThrowsNamingModelAndProperty(string model)
+    {
+        using var file = new TempFile(WithImageTokens(model, """{"kind": "tiles", "baseTokens": 85, "perTile": 170}"""));
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Message.Contains($"model '{model}'", StringComparison.Ordinal), $"The message does not name the model: {ex.Message}");
+        Assert.Contains("perTile", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"kind": 1, "baseTokens": 85, "tokensPerTile": 170}""")]
+    [InlineData("""{"kind": "tiles", "baseTokens": 85.5, "tokensPerTile": 170}""")]
+    [InlineData("""{"kind": "patches", "patchMultiplier": "1.62"}""")]
+    [InlineData("""[]""")]
+    [InlineData(""""tiles"""")]
+    public void ReadFile_MistypedImageTokens_ThrowsNamingFileAndModel(string rule)
+    {
+        using var file = new TempFile(WithImageTokens("my-model", rule));
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains(file.Path, ex.Message, StringComparison.Ordinal);
+        Assert.True(ex.Message.Contains("model 'my-model'", StringComparison.Ordinal), $"The message does not name the model: {ex.Message}");
+    }
+
+    [Fact]
+    public void ReadFile_UnknownPropertyOfDottedModel_NamesTheModel()
+    {
+        using var file = new TempFile("""{"models": {"gpt-4.1": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "cachedInputs": 0.5}}}""");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.True(ex.Message.Contains("model 'gpt-4.1'", StringComparison.Ordinal), $"The message does not name the model: {ex.Message}");
+        Assert.Contains("cachedInputs", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadFile_MissingFile_ThrowsNamingTheFile()
     {
         string path = Path.Combine(Path.GetTempPath(), $"agentguard-missing-{Guid.NewGuid():N}.json");
@@ -216,4 +317,8 @@ public sealed class PriceTableJsonTests
 
         Assert.StartsWith("Cannot read the test table: model 'm'", ex.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>A price file of one model with the given <c>imageTokens</c> JSON.</summary>
+    private static string WithImageTokens(string model, string rule) =>
+        $$"""{"models": {"{{model}}": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, "imageTokens": """ + rule + "}}}";
 }

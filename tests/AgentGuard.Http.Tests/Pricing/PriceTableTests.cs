@@ -29,6 +29,48 @@ public sealed class PriceTableTests
         { "gpt-3.5-turbo", 0.50m, null, 1.50m, 16_385, 4_096, null },
     };
 
+    /// <summary>The legacy completions models of prices.md: input, output, context window, max output.</summary>
+    public static TheoryData<string, decimal, decimal, int, int> LegacyCompletionModels => new()
+    {
+        { "gpt-3.5-turbo-instruct", 1.50m, 2.00m, 4_096, 4_096 },
+        { "davinci-002", 2.00m, 2.00m, 16_384, 16_384 },
+        { "babbage-002", 0.40m, 0.40m, 16_384, 16_384 },
+    };
+
+    /// <summary>The embedding models of prices.md: input price (they have no output).</summary>
+    public static TheoryData<string, decimal> EmbeddingModels => new()
+    {
+        { "text-embedding-3-small", 0.02m },
+        { "text-embedding-3-large", 0.13m },
+        { "text-embedding-ada-002", 0.10m },
+    };
+
+    /// <summary>
+    /// The image rule of every vision model: tiles (base, per tile) or patches (multiplier). The gpt-5 family (70/140)
+    /// and the o-series (75/150) are given gpt-4o's larger 85/170, which bounds them.
+    /// </summary>
+    public static TheoryData<string, ImageTokenKind, int, int, decimal> ImageRules => new()
+    {
+        { "gpt-5.5", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "gpt-5.4", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "gpt-5.2", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "gpt-5.1", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "gpt-5", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "gpt-4.1", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "gpt-4o", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "gpt-4o-2024-05-13", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "o1", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "o3", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "o3-pro", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "gpt-4-turbo", ImageTokenKind.Tiles, 85, 170, 0m },
+        { "gpt-4o-mini", ImageTokenKind.Tiles, 2833, 5667, 0m },
+        { "gpt-4.1-mini", ImageTokenKind.Patches, 0, 0, 1.62m },
+        { "gpt-5-mini", ImageTokenKind.Patches, 0, 0, 1.62m },
+        { "gpt-4.1-nano", ImageTokenKind.Patches, 0, 0, 2.46m },
+        { "gpt-5-nano", ImageTokenKind.Patches, 0, 0, 2.46m },
+        { "o4-mini", ImageTokenKind.Patches, 0, 0, 1.72m },
+    };
+
     /// <summary>The encodings of openai-billing.md.</summary>
     public static TheoryData<string, string> Encodings => new()
     {
@@ -52,6 +94,12 @@ public sealed class PriceTableTests
         { "gpt-4-turbo", "cl100k_base" },
         { "gpt-4", "cl100k_base" },
         { "gpt-3.5-turbo", "cl100k_base" },
+        { "gpt-3.5-turbo-instruct", "cl100k_base" },
+        { "davinci-002", "cl100k_base" },
+        { "babbage-002", "cl100k_base" },
+        { "text-embedding-3-small", "cl100k_base" },
+        { "text-embedding-3-large", "cl100k_base" },
+        { "text-embedding-ada-002", "cl100k_base" },
     };
 
     [Theory]
@@ -69,18 +117,91 @@ public sealed class PriceTableTests
     }
 
     [Theory]
+    [MemberData(nameof(LegacyCompletionModels))]
+    public void Embedded_LegacyCompletionModel_HasPricesAndLimitsOfReference(string model, decimal input, decimal output, int context, int maxOutput)
+    {
+        var price = PriceTable.Embedded.Models[model];
+
+        Assert.Equal(input, price.InputUsdPerMillionTokens);
+        Assert.Null(price.CachedInputUsdPerMillionTokens);
+        Assert.Equal(output, price.OutputUsdPerMillionTokens);
+        Assert.Equal(context, price.ContextWindowTokens);
+        Assert.Equal(maxOutput, price.MaxOutputTokens);
+        Assert.Null(price.MaxInputTokens);
+    }
+
+    [Theory]
+    [MemberData(nameof(EmbeddingModels))]
+    public void Embedded_EmbeddingModel_HasInputPriceAndNoOutput(string model, decimal input)
+    {
+        var price = PriceTable.Embedded.Models[model];
+
+        Assert.Equal(input, price.InputUsdPerMillionTokens);
+        Assert.Null(price.CachedInputUsdPerMillionTokens);
+        Assert.Equal(0m, price.OutputUsdPerMillionTokens);
+        Assert.Equal(8_191, price.ContextWindowTokens);
+        Assert.Equal(0, price.MaxOutputTokens);
+        Assert.Equal(8_191, price.MaxInputTokens);
+    }
+
+    [Theory]
     [MemberData(nameof(Encodings))]
-    public void Embedded_ChatModel_HasEncodingOfReference(string model, string encoding)
+    public void Embedded_Model_HasEncodingOfReference(string model, string encoding)
     {
         Assert.Equal(encoding, PriceTable.Embedded.Models[model].Encoding);
     }
 
     [Fact]
-    public void Embedded_Table_HasExactlyTheReferenceChatModels()
+    public void Embedded_Table_HasExactlyTheReferenceModels()
     {
-        var expected = ChatModels.Select(row => row.Data.Item1).Order(StringComparer.Ordinal);
+        var expected = ChatModels.Select(row => row.Data.Item1)
+            .Concat(LegacyCompletionModels.Select(row => row.Data.Item1))
+            .Concat(EmbeddingModels.Select(row => row.Data.Item1))
+            .Order(StringComparer.Ordinal);
 
         Assert.Equal(expected, PriceTable.Embedded.Models.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(PriceTable.Embedded.Models.Keys.Order(StringComparer.Ordinal), Encodings.Select(row => row.Data.Item1).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Embedded_EveryModel_HasTheBatchTierAtHalfPrice()
+    {
+        foreach (var (model, price) in PriceTable.Embedded.Models)
+        {
+            Assert.True(price.TierMultipliers.TryGetValue(ServiceTier.Batch, out decimal batch), model);
+            Assert.Equal(0.5m, batch);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ImageRules))]
+    public void Embedded_VisionModel_HasImageRuleOfReference(string model, ImageTokenKind kind, int baseTokens, int perTile, decimal multiplier)
+    {
+        var rule = PriceTable.Embedded.Models[model].ImageTokens;
+
+        Assert.NotNull(rule);
+        Assert.Equal(kind, rule.Kind);
+        if (kind == ImageTokenKind.Tiles)
+        {
+            Assert.Equal((baseTokens, perTile), (rule.BaseTokens, rule.TokensPerTile));
+        }
+        else
+        {
+            Assert.Equal((multiplier, ImageTokenRule.DefaultMaxPatches), (rule.PatchMultiplier, rule.MaxPatches));
+            Assert.Equal(1536, rule.MaxPatches);
+        }
+    }
+
+    [Fact]
+    public void Embedded_ModelsWithoutVision_HaveNoImageRule()
+    {
+        var withRules = ImageRules.Select(row => row.Data.Item1).ToHashSet(StringComparer.Ordinal);
+        var without = PriceTable.Embedded.Models.Where(m => m.Value.ImageTokens is null).Select(m => m.Key).Order(StringComparer.Ordinal);
+
+        Assert.Equal(PriceTable.Embedded.Models.Keys.Where(m => !withRules.Contains(m)).Order(StringComparer.Ordinal), without);
+        Assert.Contains("gpt-4", without);
+        Assert.Contains("gpt-3.5-turbo", without);
+        Assert.Contains("text-embedding-3-small", without);
     }
 
     [Fact]
@@ -128,6 +249,7 @@ public sealed class PriceTableTests
     [InlineData("gpt-5.4-2026-03-05", "gpt-5.4")]
     [InlineData("gpt-4-0613", "gpt-4")]
     [InlineData("gpt-4-turbo-2024-04-09", "gpt-4-turbo")]
+    [InlineData("gpt-3.5-turbo-instruct-0914", "gpt-3.5-turbo-instruct")]
     public void TryResolve_DatedSnapshot_ResolvesToItsOwnFamily(string model, string family)
     {
         Assert.True(PriceTable.Embedded.TryResolve(model, out var priced));

@@ -1,6 +1,9 @@
 using System.Text;
 using AgentGuard.Http.Requests;
 
+using AgentGuard.Http.Estimation;
+using AgentGuard.Http.Tests.TestSupport;
+
 namespace AgentGuard.Http.Tests.Requests;
 
 public sealed class ChatCompletionRequestReaderTests
@@ -209,10 +212,8 @@ public sealed class ChatCompletionRequestReaderTests
     }
 
     [Theory]
-    [InlineData("""[{"role":"user","content":[{"type":"text","text":"look"},{"type":"image_url","image_url":{"url":"https://x/y.png"}}]}]""", "image input")]
-    [InlineData("""[{"role":"user","content":[{"image_url":{"url":"data:image/png;base64,AAAA"},"type":"image_url"}]}]""", "image input")]
     [InlineData("""[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"AAAA","format":"wav"}}]}]""", "audio input")]
-    [InlineData("""[{"role":"user","content":[{"type":"file","file":{"file_id":"f1"}}]}]""", "content part of type 'file'")]
+    [InlineData("""[{"role":"user","content":[{"type":"file","file":{"file_id":"f1"}}]}]""", "file input")]
     [InlineData("""[{"role":"assistant","audio":{"id":"a1"}}]""", "a message refers to audio")]
     public void Read_NonTextContent_ThrowsUnsupportedContent(string messages, string problem)
     {
@@ -222,6 +223,25 @@ public sealed class ChatCompletionRequestReaderTests
         Assert.StartsWith("The Chat Completions request cannot be bounded:", ex.Message, StringComparison.Ordinal);
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Read_ImageParts_AreRecordedWithTheirSizeAndDetail_AndTheirBytesAreNotText()
+    {
+        string png = TestImages.DataUrl("png", TestImages.Png(1024, 2048));
+        string body = $$$"""{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"look"},{"image_url":{"detail":"low","url":"{{{png}}}"},"type":"image_url"},{"type":"image_url","image_url":{"url":"https://x/y.png"}},{"type":"image_url","image_url":"{{{png}}}"}]}]}""";
+
+        var request = Read(body);
+
+        Assert.NotNull(request.Images);
+        Assert.Equal(
+            [new ImageInput(1024, 2048, ImageDetail.Low), new ImageInput(null, null, ImageDetail.Auto), new ImageInput(1024, 2048, ImageDetail.Auto)],
+            request.Images.Images);
+        Assert.Equal((2 * png.Length) + "https://x/y.png".Length, request.Images.UrlBytes);
+        Assert.Equal(body.Length - request.Images.UrlBytes, request.TextBytes);
+    }
+
+    [Fact]
+    public void Read_TextOnly_HasNoImages() => Assert.Null(Read("""{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"a"}]}]}""").Images);
 
     [Theory]
     [InlineData("\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}")]

@@ -1,0 +1,111 @@
+using System.Text.Json;
+using AgentGuard.Http.Endpoints;
+
+namespace AgentGuard.Http.Requests;
+
+/// <summary>
+/// Reads the scalar members of a request body (the Embeddings and legacy Completions readers) with
+/// <see cref="Utf8JsonReader"/>, positioned on the member's name; a value of the wrong type makes the body unreadable,
+/// with a message that names the endpoint and the member.
+/// </summary>
+internal static class JsonRequestFields
+{
+    public static string? ReadString(ref Utf8JsonReader reader, OpenAIEndpoint endpoint, string name)
+    {
+        reader.Read();
+        return reader.TokenType switch
+        {
+            JsonTokenType.String => reader.GetString(),
+            JsonTokenType.Null => null,
+            _ => throw Malformed(endpoint, $"\"{name}\" must be a string"),
+        };
+    }
+
+    public static bool? ReadBool(ref Utf8JsonReader reader, OpenAIEndpoint endpoint, string name)
+    {
+        reader.Read();
+        return reader.TokenType switch
+        {
+            JsonTokenType.True => true,
+            JsonTokenType.False => false,
+            JsonTokenType.Null => null,
+            _ => throw Malformed(endpoint, $"\"{name}\" must be true or false"),
+        };
+    }
+
+    /// <summary>A whole number of at least <paramref name="min"/>, or <see langword="null"/> for <c>null</c>.</summary>
+    public static int? ReadCount(ref Utf8JsonReader reader, OpenAIEndpoint endpoint, string name, int min = 0)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int value) || value < min)
+        {
+            throw Malformed(endpoint, $"\"{name}\" must be a whole number of at least {min}");
+        }
+
+        return value;
+    }
+
+    /// <summary><c>stream_options.include_usage</c>, <see langword="null"/> when absent (or <c>stream_options</c> is <c>null</c>).</summary>
+    public static bool? ReadIncludeUsage(ref Utf8JsonReader reader, OpenAIEndpoint endpoint)
+    {
+        reader.Read();
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Malformed(endpoint, "\"stream_options\" must be an object");
+        }
+
+        bool? includeUsage = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("include_usage"u8))
+            {
+                includeUsage = ReadBool(ref reader, endpoint, "stream_options.include_usage");
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        return includeUsage;
+    }
+
+    /// <summary>Skips the value of the member the reader is on.</summary>
+    public static void SkipValue(ref Utf8JsonReader reader)
+    {
+        reader.Read();
+        reader.Skip();
+    }
+
+    /// <summary>Reads the start of a body, which must be a JSON object.</summary>
+    public static void BeginObject(ref Utf8JsonReader reader, OpenAIEndpoint endpoint)
+    {
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw Malformed(endpoint, "the body is not a JSON object");
+        }
+    }
+
+    /// <summary>After the members: anything after the object, or a truncated object, makes the body unreadable.</summary>
+    public static void EndObject(ref Utf8JsonReader reader, OpenAIEndpoint endpoint)
+    {
+        if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+        {
+            throw Malformed(endpoint, "the body is not a single JSON object");
+        }
+    }
+
+    public static UnboundedRequestException Malformed(OpenAIEndpoint endpoint, string reason, Exception? inner = null) =>
+        new(UnboundedRequestReason.MalformedBody, $"The {OpenAIEndpointNames.Of(endpoint)} request cannot be read: {reason}.", inner);
+}

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Text.Json;
+using AgentGuard.FakeOpenAI;
+using AgentGuard.Http.Tests.TestSupport;
+using OpenAI.Chat;
+
+namespace AgentGuard.Http.Tests.Handler;
+
+/// <summary>DefaultMaxOutputTokens and clamp mode: the guard writes an output cap so that calls fit the budget.</summary>
+public sealed class FitToBudgetTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task DefaultMaxOutputTokens_IsWrittenIntoRequestsWithoutACap_AndSizesTheReservation()
+    {
+        // gpt-4o's worst case without a cap is 16,384 output tokens ($0.16): far above the budget.
+        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.01m, configure: o => o.DefaultMaxOutputTokens = 100,
+            behavior: FakeBehavior.Default with { OutputMode = FakeOutputMode.WorstCase });
+
+        await h.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")], cancellationToken: Ct);
+
+        using var sent = JsonDocument.Parse(h.Meter.RequestBodies.Single());
+        Assert.Equal(100, sent.RootElement.GetProperty("max_completion_tokens").GetInt32());
+        Assert.Equal(100, h.Meter.Calls.Single().CompletionTokens);
+        Assert.Equal(h.Meter.TotalBilledMicros, h.SpentMicros);
+    }
+
+    [Fact]
+    public async Task DefaultMaxOutputTokens_LeavesARequestsOwnCapAlone()
+    {
+        await using var h = await GuardHarness.StartAsync(configure: o => o.DefaultMaxOutputTokens = 100);
+
+        using var response = await h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(ChatBodies.Simple("gpt-4o", maxTokens: 20)), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ChatBodies.Simple("gpt-4o", maxTokens: 20), h.Meter.RequestBodies.Single());
+    }
+
+    [Fact]
+    public async Task ClampMode_LowersTheCapToWhatTheBudgetAffords_AndTheWorstCaseStaysWithinIt()
+    {
+        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.01m, configure: o => o.ClampOutputToBudget = true,
+            behavior: FakeBehavior.Default with { OutputMode = FakeOutputMode.WorstCase });
+
+        var completion = await h.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")], cancellationToken: Ct);
+
+        using var sent = JsonDocument.Parse(h.Meter.RequestBodies.Single());
+        int cap = sent.RootElement.GetProperty("max_completion_tokens").GetInt32();
+        Assert.InRange(cap, 256, 999);
+        Assert.Equal(ChatFinishReason.Length, completion.Value.FinishReason);
+        Assert.True(h.Meter.TotalBilledUsd <= 0.01m, $"billed {h.Meter.TotalBilledUsd}");
+        Assert.Equal(h.Meter.TotalBilledMicros, h.SpentMicros);
+        Assert.Contains(h.Logs.GetSnapshot(), r => r.Id.Name == "OutputCapSet");
+    }
+
+    [Fact]
+    public async Task ClampMode_LowersEveryCapTheBodyHas()
+    {
+        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.01m, configure: o => o.ClampOutputToBudget = true);
+        const string Body = """{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}],"max_tokens":10000}""";
+
+        using var response = await h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(Body), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var sent = JsonDocument.Parse(h.Meter.RequestBodies.Single());
+        Assert.InRange(sent.RootElement.GetProperty("max_tokens").GetInt32(), 256, 999);
+        Assert.False(sent.RootElement.TryGetProperty("max_completion_tokens", out _));
+    }
+
+    [Fact]
+    public async Task ClampMode_BelowTheMinimum_Refuses()
+    {
+        // 256 output tokens of gpt-4o cost $0.00256: more than the budget.
+        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.002m, configure: o => o.ClampOutputToBudget = true);
+
+        await Assert.ThrowsAsync<BudgetExceededException>(() => h.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")], cancellationToken: Ct));
+
+        Assert.Equal(0, h.Meter.TotalRequests);
+    }
+
+    [Fact]
+    public async Task ClampMode_OffByDefault_RefusesWhatDoesNotFit()
+    {
+        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.01m);
+
+        await Assert.ThrowsAsync<BudgetExceededException>(() => h.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")], cancellationToken: Ct));
+
+        Assert.Equal(0, h.Meter.TotalRequests);
+    }
+
+    [Fact]
+    public async Task ClampMode_UnderConcurrency_TheWorstCaseServerNeverBillsMoreThanTheBudget()
+    {
+        const decimal Budget = 0.05m;
+        await using var h = await GuardHarness.StartAsync(budgetUsd: Budget, configure: o => o.ClampOutputToBudget = true,
+            behavior: FakeBehavior.Default with { OutputMode = FakeOutputMode.WorstCase });
+
+        var calls = Enumerable.Range(0, 24).Select(async _ =>
+        {
+            try
+            {
+                await h.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")], cancellationToken: Ct);
+                return true;
+            }
+            catch (BudgetExceededException)
+            {
+                return false;
+            }
+        });
+        var sent = await Task.WhenAll(calls);
+
+        // A clamped call takes what is left, so calls in flight together mostly refuse each other; none may overspend.
+        Assert.Contains(true, sent);
+        Assert.True(h.Meter.TotalBilledUsd <= Budget, $"billed {h.Meter.TotalBilledUsd}");
+        Assert.Equal(h.Meter.TotalBilledMicros, h.SpentMicros);
+        Assert.Equal(0m, h.Session.GetReserved());
+    }
+
+    [Fact]
+    public async Task PriceMultiplier_ScalesReservationsAndSettledCosts()
+    {
+        await using var h = await GuardHarness.StartAsync(configure: o => o.PriceMultiplier = 1.1m);
+
+        await h.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")], cancellationToken: Ct);
+
+        long expected = (long)decimal.Ceiling(h.Meter.TotalBilledUsd * 1_000_000m * 1.1m);
+        Assert.Equal(expected, h.SpentMicros);
+        Assert.True(h.SpentMicros > h.Meter.TotalBilledMicros);
+    }
+}
