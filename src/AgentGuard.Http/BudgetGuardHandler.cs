@@ -200,7 +200,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         string model;
         try
         {
-            request = GuardedRequestReader.Read(route.Endpoint, body);
+            request = GuardedRequestReader.Read(route.Endpoint, body, modelInPath: route.Deployment is not null);
             (model, context) = ResolveModel(route, request);
             priced = _policy.Prices.TryResolve(model, out var found) ? found : throw new UnknownModelPriceException(model);
             tier = ServiceTierNames.ForRequest(request.ServiceTier, _policy.DefaultTier, model);

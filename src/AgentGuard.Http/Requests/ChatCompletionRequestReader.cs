@@ -11,11 +11,13 @@ namespace AgentGuard.Http.Requests;
 /// </summary>
 internal static class ChatCompletionRequestReader
 {
-    public static ChatCompletionRequest Read(ReadOnlySpan<byte> body)
+    /// <param name="body">The request body.</param>
+    /// <param name="modelInPath">Whether the path names the deployment (Azure), so that the body may leave out <c>model</c>.</param>
+    public static ChatCompletionRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false)
     {
         try
         {
-            return ReadCore(body);
+            return ReadCore(body, modelInPath);
         }
         catch (JsonException ex)
         {
@@ -23,7 +25,7 @@ internal static class ChatCompletionRequestReader
         }
     }
 
-    private static ChatCompletionRequest ReadCore(ReadOnlySpan<byte> body)
+    private static ChatCompletionRequest ReadCore(ReadOnlySpan<byte> body, bool modelInPath)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -122,7 +124,7 @@ internal static class ChatCompletionRequestReader
             throw Malformed("the body is not a single JSON object");
         }
 
-        if (string.IsNullOrEmpty(model))
+        if (string.IsNullOrEmpty(model) && !modelInPath)
         {
             throw Malformed("it has no \"model\"");
         }
@@ -134,7 +136,7 @@ internal static class ChatCompletionRequestReader
 
         return new ChatCompletionRequest
         {
-            Model = model,
+            Model = model ?? "",
             BodyBytes = body.Length,
             Images = images,
             MessageCount = messages,

@@ -13,11 +13,13 @@ internal static class CompletionsRequestReader
 {
     private const OpenAIEndpoint Endpoint = OpenAIEndpoint.Completions;
 
-    public static CompletionsRequest Read(ReadOnlySpan<byte> body)
+    /// <param name="body">The request body.</param>
+    /// <param name="modelInPath">Whether the path names the deployment (Azure), so that the body may leave out <c>model</c>.</param>
+    public static CompletionsRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false)
     {
         try
         {
-            return ReadCore(body);
+            return ReadCore(body, modelInPath);
         }
         catch (JsonException ex)
         {
@@ -25,7 +27,7 @@ internal static class CompletionsRequestReader
         }
     }
 
-    private static CompletionsRequest ReadCore(ReadOnlySpan<byte> body)
+    private static CompletionsRequest ReadCore(ReadOnlySpan<byte> body, bool modelInPath)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         BeginObject(ref reader, Endpoint);
@@ -91,14 +93,14 @@ internal static class CompletionsRequestReader
         }
 
         EndObject(ref reader, Endpoint);
-        if (string.IsNullOrEmpty(model))
+        if (string.IsNullOrEmpty(model) && !modelInPath)
         {
             throw Malformed(Endpoint, "it has no \"model\"");
         }
 
         return new CompletionsRequest
         {
-            Model = model,
+            Model = model ?? "",
             BodyBytes = body.Length,
             ServiceTier = serviceTier,
             Prompt = prompt ?? CompletionsRequest.DefaultPrompt,

@@ -14,11 +14,13 @@ internal static class EmbeddingsRequestReader
 {
     private const OpenAIEndpoint Endpoint = OpenAIEndpoint.Embeddings;
 
-    public static EmbeddingsRequest Read(ReadOnlySpan<byte> body)
+    /// <param name="body">The request body.</param>
+    /// <param name="modelInPath">Whether the path names the deployment (Azure), so that the body may leave out <c>model</c>.</param>
+    public static EmbeddingsRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false)
     {
         try
         {
-            return ReadCore(body);
+            return ReadCore(body, modelInPath);
         }
         catch (JsonException ex)
         {
@@ -26,7 +28,7 @@ internal static class EmbeddingsRequestReader
         }
     }
 
-    private static EmbeddingsRequest ReadCore(ReadOnlySpan<byte> body)
+    private static EmbeddingsRequest ReadCore(ReadOnlySpan<byte> body, bool modelInPath)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         BeginObject(ref reader, Endpoint);
@@ -55,7 +57,7 @@ internal static class EmbeddingsRequestReader
         }
 
         EndObject(ref reader, Endpoint);
-        if (string.IsNullOrEmpty(model))
+        if (string.IsNullOrEmpty(model) && !modelInPath)
         {
             throw Malformed(Endpoint, "it has no \"model\"");
         }
@@ -67,7 +69,7 @@ internal static class EmbeddingsRequestReader
 
         return new EmbeddingsRequest
         {
-            Model = model,
+            Model = model ?? "",
             BodyBytes = body.Length,
             ServiceTier = serviceTier,
             Input = measured,

@@ -11,11 +11,13 @@ namespace AgentGuard.Http.Requests;
 /// </summary>
 internal static class ResponsesRequestReader
 {
-    public static ResponsesRequest Read(ReadOnlySpan<byte> body)
+    /// <param name="body">The request body.</param>
+    /// <param name="modelInPath">Whether the path names the deployment (Azure), so that the body may leave out <c>model</c>.</param>
+    public static ResponsesRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false)
     {
         try
         {
-            return ReadCore(body);
+            return ReadCore(body, modelInPath);
         }
         catch (JsonException ex)
         {
@@ -23,7 +25,7 @@ internal static class ResponsesRequestReader
         }
     }
 
-    private static ResponsesRequest ReadCore(ReadOnlySpan<byte> body)
+    private static ResponsesRequest ReadCore(ReadOnlySpan<byte> body, bool modelInPath)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -105,14 +107,14 @@ internal static class ResponsesRequestReader
             throw Malformed("the body is not a single JSON object");
         }
 
-        if (string.IsNullOrEmpty(model))
+        if (string.IsNullOrEmpty(model) && !modelInPath)
         {
             throw Malformed("it has no \"model\"");
         }
 
         return new ResponsesRequest
         {
-            Model = model,
+            Model = model ?? "",
             BodyBytes = body.Length,
             ServiceTier = serviceTier,
             Stream = stream,
