@@ -37,11 +37,13 @@ internal static class ChatCompletionsEndpoint
         }
 
         var usage = ChatUsage.Plan(request, behavior, tier);
-        var cost = FakePrices.PriceOf(request.Price, usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens, tier);
+        var cost = request.Audio is { } audio
+            ? FakePrices.PriceOf(request.Price, usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens, usage.AudioCompletionTokens, audio, tier)
+            : FakePrices.PriceOf(request.Price, usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens, tier);
         meter.Bill(new MeteredCall(
             request.Model, request.Price.Model, usage.PromptTokens, usage.CompletionTokens, usage.CachedTokens, usage.ReasoningTokens,
             usage.RejectedPredictionTokens, tier, cost, FakePrices.ToMicros(cost), behavior.Failure, request.Stream, request.Choices,
-            FakeEndpoints.ChatCompletions, ImageTokens: request.ImageTokens, Deployment: request.Deployment));
+            FakeEndpoints.ChatCompletions, ImageTokens: request.ImageTokens, Deployment: request.Deployment, AudioCompletionTokens: usage.AudioCompletionTokens));
 
         var answer = new ChatAnswer(
             $"chatcmpl-fake{Interlocked.Increment(ref s_nextId):D8}",
@@ -51,7 +53,8 @@ internal static class ChatCompletionsEndpoint
             behavior.ContentText,
             usage,
             ReportUsage: !behavior.OmitUsage,
-            IncludeUsage: request.Stream && request.IncludeUsage);
+            IncludeUsage: request.Stream && request.IncludeUsage,
+            Audio: request.Audio is not null);
 
         if (!request.Stream)
         {
@@ -93,6 +96,14 @@ internal static class ChatCompletionsEndpoint
         if (cut)
         {
             return;
+        }
+
+        if (answer.Audio)
+        {
+            for (var i = 0; i < answer.Choices; i++)
+            {
+                await sse.WriteEventAsync(ChatJson.AudioDataChunk(answer, i), ct).ConfigureAwait(false);
+            }
         }
 
         for (var i = 0; i < answer.Choices; i++)

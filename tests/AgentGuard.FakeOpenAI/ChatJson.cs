@@ -3,9 +3,10 @@ using System.Text.Json;
 namespace AgentGuard.FakeOpenAI;
 
 /// <summary>One answer to render: as a chat.completion or as chat.completion.chunk events.
-/// ReportUsage is false when the behavior omits usage; IncludeUsage is the stream's include_usage.</summary>
+/// ReportUsage is false when the behavior omits usage; IncludeUsage is the stream's include_usage. An Audio answer
+/// carries its text as the audio's transcript (content null), as OpenAI answers audio output.</summary>
 internal sealed record ChatAnswer(
-    string Id, long Created, string Model, int Choices, string Content, ChatUsage Usage, bool ReportUsage, bool IncludeUsage);
+    string Id, long Created, string Model, int Choices, string Content, ChatUsage Usage, bool ReportUsage, bool IncludeUsage, bool Audio = false);
 
 /// <summary>Renders OpenAI chat completion JSON. Content is written as raw UTF-8 (not \u escapes),
 /// so split SSE output really cuts multi-byte characters.</summary>
@@ -21,7 +22,21 @@ internal static class ChatJson
             w.WriteNumber("index", i);
             w.WriteStartObject("message");
             w.WriteString("role", "assistant");
-            WriteRawString(w, "content", a.Content);
+            if (a.Audio)
+            {
+                w.WriteNull("content");
+                w.WriteStartObject("audio");
+                w.WriteString("id", AudioId(a, i));
+                w.WriteNumber("expires_at", a.Created + 3600);
+                w.WriteBase64String("data", FakeAudioBytes);
+                WriteRawString(w, "transcript", a.Content);
+                w.WriteEndObject();
+            }
+            else
+            {
+                WriteRawString(w, "content", a.Content);
+            }
+
             w.WriteNull("refusal");
             w.WriteStartArray("annotations");
             w.WriteEndArray();
@@ -47,8 +62,25 @@ internal static class ChatJson
         w.WriteNull("refusal");
     }, finishReason: null);
 
-    public static byte[] ContentChunk(ChatAnswer a, int choice, string text) =>
-        Chunk(a, choice, w => WriteRawString(w, "content", text), finishReason: null);
+    public static byte[] ContentChunk(ChatAnswer a, int choice, string text) => a.Audio
+        ? Chunk(a, choice, w =>
+        {
+            w.WriteStartObject("audio");
+            w.WriteString("id", AudioId(a, choice));
+            WriteRawString(w, "transcript", text);
+            w.WriteEndObject();
+        }, finishReason: null)
+        : Chunk(a, choice, w => WriteRawString(w, "content", text), finishReason: null);
+
+    /// <summary>An audio answer's audio bytes, after its transcript.</summary>
+    public static byte[] AudioDataChunk(ChatAnswer a, int choice) => Chunk(a, choice, w =>
+    {
+        w.WriteStartObject("audio");
+        w.WriteString("id", AudioId(a, choice));
+        w.WriteBase64String("data", FakeAudioBytes);
+        w.WriteNumber("expires_at", a.Created + 3600);
+        w.WriteEndObject();
+    }, finishReason: null);
 
     public static byte[] FinishChunk(ChatAnswer a, int choice) => Chunk(a, choice, _ => { }, a.Usage.FinishReason);
 
@@ -119,12 +151,17 @@ internal static class ChatJson
         w.WriteEndObject();
         w.WriteStartObject("completion_tokens_details");
         w.WriteNumber("reasoning_tokens", u.ReasoningTokens);
-        w.WriteNumber("audio_tokens", 0);
+        w.WriteNumber("audio_tokens", u.AudioCompletionTokens);
         w.WriteNumber("accepted_prediction_tokens", 0);
         w.WriteNumber("rejected_prediction_tokens", u.RejectedPredictionTokens);
         w.WriteEndObject();
         w.WriteEndObject();
     }
+
+    /// <summary>A few bytes standing for the audio (the fake produces no sound).</summary>
+    private static ReadOnlySpan<byte> FakeAudioBytes => "RIFF\0\0\0\0WAVE"u8;
+
+    private static string AudioId(ChatAnswer a, int choice) => $"audio_{a.Id}_{choice}";
 
     private static void WriteRawString(Utf8JsonWriter w, string name, string value) => JsonRender.WriteRawString(w, name, value);
 

@@ -4,7 +4,7 @@ using static AgentGuard.FakeOpenAI.JsonFields;
 namespace AgentGuard.FakeOpenAI;
 
 /// <summary>The parts of a chat completions request that decide the answer and the bill. PromptTokens
-/// includes ImageTokens.</summary>
+/// includes ImageTokens. Audio is the model's audio price when the request asks for audio output.</summary>
 internal sealed record ChatRequest(
     string Model,
     FakeModelPrice Price,
@@ -16,7 +16,8 @@ internal sealed record ChatRequest(
     int PromptTokens,
     int PredictionTokens,
     int ImageTokens = 0,
-    string? Deployment = null)
+    string? Deployment = null,
+    FakeAudioPrice? Audio = null)
 {
     private const int MaxChoices = 128;
 
@@ -78,6 +79,11 @@ internal sealed record ChatRequest(
             return null;
         }
 
+        if (!TryAudioOutput(root, price, model, behavior, out var audio, ref error))
+        {
+            return null;
+        }
+
         var images = FakeImageTokens.CountChat(root, price, behavior, out error);
         if (error is not null)
         {
@@ -104,6 +110,40 @@ internal sealed record ChatRequest(
             prompt,
             FakeTokenCounter.CountPredictionTokens(root, price.Encoding),
             images,
-            resolved.Deployment);
+            resolved.Deployment,
+            audio);
+    }
+
+    /// <summary>modalities with "audio" asks for audio output: it needs the audio parameter (an object) and a model
+    /// with an audio price (<see cref="FakeBehavior.AudioPricesUsd"/>); an audio parameter alone is ignored.</summary>
+    private static bool TryAudioOutput(JsonElement root, FakeModelPrice price, string model, FakeBehavior behavior, out FakeAudioPrice? audio, ref OpenAIError? error)
+    {
+        audio = null;
+        if (!TryKind(root, "modalities", JsonValueKind.Array, ref error) || !TryKind(root, "audio", JsonValueKind.Object, ref error))
+        {
+            return false;
+        }
+
+        var wantsAudio = root.TryGetProperty("modalities", out var modalities) && modalities.ValueKind == JsonValueKind.Array
+            && modalities.EnumerateArray().Any(m => m.ValueKind == JsonValueKind.String && m.GetString() == "audio");
+        if (!wantsAudio)
+        {
+            return true;
+        }
+
+        if (!root.TryGetProperty("audio", out var parameter) || parameter.ValueKind != JsonValueKind.Object)
+        {
+            error = OpenAIError.Invalid("The 'audio' parameter is required when 'modalities' includes 'audio'.", "audio", "missing_required_parameter");
+            return false;
+        }
+
+        if (!behavior.AudioPricesUsd.TryGetValue(price.Model, out var audioPrice))
+        {
+            error = OpenAIError.Invalid($"This model ('{model}') does not support audio output.", "modalities", "invalid_value");
+            return false;
+        }
+
+        audio = audioPrice;
+        return true;
     }
 }

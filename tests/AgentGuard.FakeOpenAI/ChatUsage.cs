@@ -1,6 +1,7 @@
 namespace AgentGuard.FakeOpenAI;
 
-/// <summary>The usage the fake reports and bills for one request, decided before it answers.</summary>
+/// <summary>The usage the fake reports and bills for one request, decided before it answers. AudioCompletionTokens are a
+/// part of CompletionTokens (not of the reasoning or rejected prediction tokens), billed at the audio output price.</summary>
 internal sealed record ChatUsage(
     int PromptTokens,
     int CachedTokens,
@@ -9,7 +10,8 @@ internal sealed record ChatUsage(
     int RejectedPredictionTokens,
     string FinishReason,
     string Tier,
-    int ImageTokens = 0)
+    int ImageTokens = 0,
+    int AudioCompletionTokens = 0)
 {
     public static ChatUsage Plan(ChatRequest request, FakeBehavior behavior, string tier)
     {
@@ -35,15 +37,35 @@ internal sealed record ChatUsage(
 
         var completion = perChoice * request.Choices;
         var rejected = rejectedPerChoice * request.Choices;
+        var reasoning = Math.Clamp(behavior.ReasoningTokens, 0, completion - rejected);
         return new ChatUsage(
             request.PromptTokens,
             Math.Clamp(behavior.CachedTokens, 0, request.PromptTokens),
             completion,
-            Math.Clamp(behavior.ReasoningTokens, 0, completion - rejected),
+            reasoning,
             rejected,
             finish,
             tier,
-            request.ImageTokens);
+            request.ImageTokens,
+            AudioTokens(request, behavior, completion - rejected - reasoning));
+    }
+
+    /// <summary>Of the completion tokens that can be audio: in WorstCase all when audio output costs at least as much as
+    /// text output, else none (the most expensive mix); in Short half, rounded up.</summary>
+    private static int AudioTokens(ChatRequest request, FakeBehavior behavior, int available)
+    {
+        if (request.Audio is not { } audio || available <= 0)
+        {
+            return 0;
+        }
+
+        if (behavior.OutputMode == FakeOutputMode.WorstCase)
+        {
+            var textOutput = request.Price.LongContext is { } lc && request.PromptTokens > lc.AbovePromptTokens ? lc.Output : request.Price.Output;
+            return audio.Output >= textOutput ? available : 0;
+        }
+
+        return (available + 1) / 2;
     }
 
     /// <summary>The tier the response reports and the meter bills.</summary>

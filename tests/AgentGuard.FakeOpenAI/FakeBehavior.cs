@@ -126,6 +126,15 @@ public sealed record FakeBehavior
 
     /// <summary>Azure OpenAI: deployment name to model.</summary>
     public IReadOnlyDictionary<string, string> AzureDeployments { get; init; } = DefaultAzureDeployments;
+
+    /// <summary>Chat completions: audio prices by the fake table's model name (a dated snapshot uses its family's). A
+    /// model listed here produces audio output (<c>modalities</c> with <c>"audio"</c> and an <c>audio</c> parameter):
+    /// all its completion tokens are audio in <see cref="FakeOutputMode.WorstCase"/> mode when audio costs at least as
+    /// much as text output (else none: the worst case bills the most), half of them (rounded up) in
+    /// <see cref="FakeOutputMode.Short"/> mode, reported as <c>completion_tokens_details.audio_tokens</c> and billed at
+    /// the audio output price. A request for audio output to a model not listed is refused with a 400, unbilled.
+    /// Empty by default.</summary>
+    public IReadOnlyDictionary<string, FakeAudioPrice> AudioPricesUsd { get; init; } = new Dictionary<string, FakeAudioPrice>(StringComparer.Ordinal);
 }
 
 /// <summary>The terminal states of a Responses API response the fake can produce.</summary>

@@ -16,7 +16,7 @@ public static class FakeEndpoints
 /// (legacy completions: max(n, best_of) per prompt), including reasoning and rejected prediction tokens.
 /// CostUsd includes <see cref="ToolFeesUsd"/> (the hosted tool fees of <see cref="HostedToolCalls"/> calls);
 /// CostMicros is CostUsd rounded up. Deployment is the Azure deployment that named the model; ResponseId the
-/// Responses API id.</summary>
+/// Responses API id; AudioCompletionTokens the part of CompletionTokens that is audio (billed at the audio price).</summary>
 public sealed record MeteredCall(
     string Model,
     string PricedAs,
@@ -36,7 +36,8 @@ public sealed record MeteredCall(
     int ImageTokens = 0,
     int HostedToolCalls = 0,
     string? Deployment = null,
-    string? ResponseId = null);
+    string? ResponseId = null,
+    int AudioCompletionTokens = 0);
 
 /// <summary>What the fake server billed. Thread-safe.</summary>
 public sealed class FakeMeter

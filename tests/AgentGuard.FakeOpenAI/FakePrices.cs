@@ -37,6 +37,10 @@ public sealed record FakeModelPrice(
 
 public sealed record FakeLongContextPrice(int AbovePromptTokens, decimal Input, decimal CachedInput, decimal Output);
 
+/// <summary>A model's audio prices (USD per 1M audio tokens), set per test in <see cref="FakeBehavior.AudioPricesUsd"/>:
+/// the fake's table has none, as the reference prices give none.</summary>
+public readonly record struct FakeAudioPrice(decimal Input, decimal Output);
+
 /// <summary>The fake's own price table, independent of the library under test.</summary>
 public static partial class FakePrices
 {
@@ -133,6 +137,18 @@ public static partial class FakePrices
             : (price.Input, price.CachedInput, price.Output);
         var perMillion = ((decimal)(prompt - cached) * input) + ((decimal)cached * cachedInput) + ((decimal)completion * output);
         return perMillion * multiplier / 1_000_000m;
+    }
+
+    /// <summary>Cost in USD of one request whose completion has <paramref name="audioCompletion"/> audio tokens: those
+    /// bill at <paramref name="audio"/>'s output price times the tier (at every prompt size), the rest as
+    /// <see cref="PriceOf(FakeModelPrice, int, int, int, string?)"/>.</summary>
+    public static decimal PriceOf(FakeModelPrice price, int prompt, int cached, int completion, int audioCompletion, FakeAudioPrice audio, string? tier = "default")
+    {
+        ArgumentNullException.ThrowIfNull(price);
+        var multiplier = TierMultiplier(price, tier)
+            ?? throw new ArgumentException($"The fake has no '{tier}' tier price for model '{price.Model}'.", nameof(tier));
+        audioCompletion = Math.Clamp(audioCompletion, 0, completion);
+        return PriceOf(price, prompt, cached, completion - audioCompletion, tier) + ((decimal)audioCompletion * audio.Output * multiplier / 1_000_000m);
     }
 
     /// <summary>A cost rounded up to whole micro-dollars.</summary>

@@ -5,7 +5,9 @@ namespace AgentGuard.Http.Estimation;
 
 /// <summary>
 /// Prices the worst case of a chat request: its input bound, plus n choices of the largest output the
-/// request allows and the prediction each choice may reject (see <see cref="CostPricing"/>).
+/// request allows and the prediction each choice may reject (see <see cref="CostPricing"/>). A request that asks for
+/// audio output prices every output token at the larger of the text and audio output rates, or is refused when the
+/// model has no audio output price.
 /// </summary>
 internal static class ChatCostEstimator
 {
@@ -41,5 +43,6 @@ internal static class ChatCostEstimator
         text with { Upper = text.Upper + ImageInputBounds.Tokens(request.Images, model, request.Model) };
 
     private static CostBound Price(ChatCompletionRequest request, PricedModel model, ServiceTier tier, InputTokenBound input, bool fromTokenizer, EstimationContext? context, int? outputCap) =>
-        CostPricing.Price(model, tier, request.Model, input, outputCap ?? request.OutputCap, request.Choices, context ?? EstimationContext.Default, fromTokenizer: fromTokenizer);
+        CostPricing.Price(model, tier, request.Model, input, outputCap ?? request.OutputCap, request.Choices, context ?? EstimationContext.Default,
+            fromTokenizer: fromTokenizer, audioOutput: request.AudioOutput);
 }

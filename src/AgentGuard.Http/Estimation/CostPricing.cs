@@ -18,9 +18,13 @@ internal static class CostPricing
     /// <param name="context">The client's multiplier.</param>
     /// <param name="feeMicros">Fixed fees (hosted tool calls), in micro-dollars before the multiplier.</param>
     /// <param name="fromTokenizer">Whether the input bound is an exact count.</param>
+    /// <param name="audioOutput">
+    /// Whether the request asks for audio output: every output token is then priced at the larger of the text and audio
+    /// output rates, and a model without an audio output price is refused.
+    /// </param>
     public static CostBound Price(
         PricedModel model, ServiceTier tier, string requestedModel, InputTokenBound input, long? outputCap, long choices,
-        EstimationContext context, decimal feeMicros = 0m, bool fromTokenizer = false)
+        EstimationContext context, decimal feeMicros = 0m, bool fromTokenizer = false, bool audioOutput = false)
     {
         var price = model.Price;
         long requested = outputCap ?? price.MaxOutputTokens;
@@ -28,7 +32,13 @@ internal static class CostPricing
         long perChoice = Math.Min(Math.Min(requested, price.MaxOutputTokens), roomLeft) + input.PredictionUpper;
         long output = choices * perChoice;
 
-        var rates = model.GetRates(tier, model.IsLongContext(input.Upper), requestedModel);
+        bool longContext = model.IsLongContext(input.Upper);
+        var rates = model.GetRates(tier, longContext, requestedModel);
+        if (audioOutput)
+        {
+            rates = model.ForAudioOutput(rates, longContext, requestedModel);
+        }
+
         long micros = TokenRates.RoundUp((rates.CostMicros(input.Upper, 0, output) + feeMicros) * context.PriceMultiplier);
         return new CostBound(input.Upper, output, tier, micros, fromTokenizer, input);
     }

@@ -1,9 +1,11 @@
 namespace AgentGuard.Http;
 
 /// <summary>
-/// The guard cannot compute an upper bound of the request's cost (the body is not a readable request,
-/// or it holds content the guard cannot price), so the call was refused before it was sent and nothing
-/// was reserved. <see cref="AgentGuardOptions.AllowUnboundedRequests"/> forwards such calls instead.
+/// The guard cannot compute an upper bound of the request's cost (the body is not a readable request, it holds
+/// content the guard cannot price, its Azure deployment is not mapped, or its endpoint is one the guard cannot bound),
+/// so the call was refused before it was sent and nothing was reserved. <see cref="Reason"/> says which.
+/// <see cref="AgentGuardOptions.AllowUnboundedRequests"/> forwards such calls instead, except calls to unbounded
+/// endpoints, which only <see cref="AgentGuardOptions.AllowedUnboundedEndpoints"/> lets through, by name.
 /// </summary>
 public sealed class UnboundedRequestException : AgentGuardException
 {
@@ -24,7 +26,10 @@ public enum UnboundedRequestReason
     /// <summary>The body is not JSON, lacks <c>model</c> or <c>messages</c>, or has a field of the wrong type.</summary>
     MalformedBody = 0,
 
-    /// <summary>The body holds content the guard cannot price (audio, files, images of a model without an image rule).</summary>
+    /// <summary>
+    /// The body holds content the guard cannot price (audio inputs and references to earlier audio, files, images of a model
+    /// without an image rule).
+    /// </summary>
     UnsupportedContent = 1,
 
     /// <summary>An Azure OpenAI deployment that <see cref="AgentGuardOptions.AzureDeployments"/> does not map to a model.</summary>

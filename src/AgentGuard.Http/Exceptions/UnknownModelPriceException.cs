@@ -1,8 +1,9 @@
 namespace AgentGuard.Http;
 
 /// <summary>
-/// The price table has no price for the model (or for the tier the call bills at), so the call's cost
-/// cannot be bounded and it was refused before it was sent. An unknown price is never taken as zero.
+/// The price table has no price for the model (or for the tier the call bills at, or for the audio output a chat
+/// request asks for), so the call's cost cannot be bounded and it was refused before it was sent. An unknown price is
+/// never taken as zero.
 /// </summary>
 public sealed class UnknownModelPriceException : AgentGuardException
 {

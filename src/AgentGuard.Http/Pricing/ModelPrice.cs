@@ -15,6 +15,23 @@ public sealed class ModelPrice
     /// <summary>Price of one million output tokens (reasoning tokens included) at the standard tier.</summary>
     public decimal OutputUsdPerMillionTokens { get; set; }
 
+    /// <summary>
+    /// Price of one million audio input tokens (<c>usage.prompt_tokens_details.audio_tokens</c>) at the standard tier;
+    /// <see langword="null"/> when no price is known: usage that reports audio input tokens is then charged its whole
+    /// reservation, never priced as text. Tier multipliers apply to it as to the text prices; the long-context prices
+    /// have no audio price, so audio is unpriced above their threshold.
+    /// </summary>
+    public decimal? AudioInputUsdPerMillionTokens { get; set; }
+
+    /// <summary>
+    /// Price of one million audio output tokens (<c>usage.completion_tokens_details.audio_tokens</c>) at the standard tier;
+    /// <see langword="null"/> when no price is known: chat requests that ask for audio output (<c>modalities</c> with
+    /// <c>"audio"</c>, or an <c>audio</c> parameter) are then refused. With a price, every output token of such a request is
+    /// reserved at the larger of the text and audio output prices. Tier multipliers apply to it as to the text prices; the
+    /// long-context prices have no audio price, so audio output is refused when the input may exceed their threshold.
+    /// </summary>
+    public decimal? AudioOutputUsdPerMillionTokens { get; set; }
+
     /// <summary>The context window: input plus output tokens.</summary>
     public int ContextWindowTokens { get; set; }
 
@@ -46,7 +63,10 @@ public sealed class ModelPrice
     public ImageTokenRule? ImageTokens { get; set; }
 }
 
-/// <summary>Prices that apply to a whole request whose input exceeds <see cref="AboveInputTokens"/>.</summary>
+/// <summary>
+/// Prices that apply to a whole request whose input exceeds <see cref="AboveInputTokens"/>. No audio price is published for
+/// them: above the threshold, audio is unpriced (audio output is refused, reported audio tokens charge the reservation in full).
+/// </summary>
 public sealed class LongContextPrice
 {
     /// <summary>The input size above which these prices apply.</summary>

@@ -23,6 +23,11 @@ internal static class ModelPriceRules
             return $"model '{model}' has a negative price.";
         }
 
+        if (price.AudioInputUsdPerMillionTokens < 0 || price.AudioOutputUsdPerMillionTokens < 0)
+        {
+            return $"model '{model}' has a negative audio price.";
+        }
+
         if (price.ContextWindowTokens <= 0)
         {
             return $"model '{model}' needs a context window greater than zero.";

@@ -5,7 +5,8 @@ namespace AgentGuard.Http.Pricing;
 
 /// <summary>
 /// Reads the price table format shared by the embedded table and users' price files:
-/// <c>{"date": "...", "source": "...", "models": {"name": {"input": 0.15, "output": 0.6, ...}}}</c>.
+/// <c>{"date": "...", "source": "...", "models": {"name": {"input": 0.15, "output": 0.6, ...}}}</c>
+/// (optional members include <c>cachedInput</c>, <c>audioInput</c> and <c>audioOutput</c>).
 /// Strict: an unknown property or an invalid value is an error that names the file and the model.
 /// </summary>
 internal static class PriceTableJson
@@ -110,6 +111,10 @@ internal static class PriceTableJson
 
         public decimal? Output { get; set; }
 
+        public decimal? AudioInput { get; set; }
+
+        public decimal? AudioOutput { get; set; }
+
         public int? ContextWindow { get; set; }
 
         public int? MaxOutputTokens { get; set; }
@@ -156,6 +161,8 @@ internal static class PriceTableJson
                 InputUsdPerMillionTokens = Input.Value,
                 CachedInputUsdPerMillionTokens = CachedInput,
                 OutputUsdPerMillionTokens = Output.Value,
+                AudioInputUsdPerMillionTokens = AudioInput,
+                AudioOutputUsdPerMillionTokens = AudioOutput,
                 ContextWindowTokens = ContextWindow.Value,
                 MaxOutputTokens = MaxOutputTokens.Value,
                 MaxInputTokens = MaxInputTokens,

@@ -23,19 +23,45 @@ internal sealed class PricedModel(string family, ModelPrice price)
         }
 
         decimal input, output;
-        decimal? cached;
+        decimal? cached, audioInput, audioOutput;
         if (longContext && Price.LongContext is { } lc)
         {
+            // No long-context audio price is published: the base one could bill below it, so audio is unpriced here.
             (input, cached, output) = (lc.InputUsdPerMillionTokens, lc.CachedInputUsdPerMillionTokens, lc.OutputUsdPerMillionTokens);
+            (audioInput, audioOutput) = (null, null);
         }
         else
         {
             (input, cached, output) = (Price.InputUsdPerMillionTokens, Price.CachedInputUsdPerMillionTokens, Price.OutputUsdPerMillionTokens);
+            (audioInput, audioOutput) = (Price.AudioInputUsdPerMillionTokens, Price.AudioOutputUsdPerMillionTokens);
         }
 
         // No cached price means cached tokens bill at the input price, never at zero.
-        rates = new TokenRates(input * multiplier, (cached ?? input) * multiplier, output * multiplier);
+        rates = new TokenRates(input * multiplier, (cached ?? input) * multiplier, output * multiplier)
+        {
+            AudioInput = audioInput * multiplier,
+            AudioOutput = audioOutput * multiplier,
+        };
         return true;
+    }
+
+    /// <summary>
+    /// The rates of a request that asks for audio output: its completion tokens may be any mix of text and audio, so every
+    /// output token is priced at the larger of the two output rates. A refusal when audio output has no price (none set
+    /// for the model, or the input may exceed the long-context threshold, whose prices have none).
+    /// </summary>
+    public TokenRates ForAudioOutput(TokenRates rates, bool longContext, string requestedModel)
+    {
+        if (rates.AudioOutput is { } audio)
+        {
+            return rates with { Output = Math.Max(rates.Output, audio) };
+        }
+
+        string why = longContext && Price.LongContext is { } lc && Price.AudioOutputUsdPerMillionTokens is not null
+            ? $"its input may exceed {lc.AboveInputTokens} tokens, where model '{requestedModel}' (priced as '{Family}') bills at long-context prices, which have no audio price. Send less input, or ask for text output only."
+            : $"model '{requestedModel}' (priced as '{Family}') has no audio output price. Add one with AgentGuardOptions.Prices[\"{Family}\"].AudioOutputUsdPerMillionTokens (\"audioOutput\" in a prices file), or ask for text output only.";
+        throw new UnknownModelPriceException(requestedModel,
+            $"The Chat Completions request asks for audio output (\"modalities\" with \"audio\", or an \"audio\" parameter), so its cost cannot be bounded and it was not sent: {why}");
     }
 
     /// <summary>The rates of a tier, or a refusal that names the model and the tier.</summary>

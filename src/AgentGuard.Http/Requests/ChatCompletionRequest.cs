@@ -26,6 +26,12 @@ internal sealed class ChatCompletionRequest : GuardedRequest
 
     public int? MaxTokens { get; init; }
 
+    /// <summary>
+    /// Whether the request asks for audio output (<c>modalities</c> with <c>"audio"</c>, or a non-null <c>audio</c> parameter):
+    /// priced only for a model with an audio output price.
+    /// </summary>
+    public bool AudioOutput { get; init; }
+
     /// <summary>The UTF-8 size of the <c>prediction</c> value: a bound on its tokens.</summary>
     public int PredictionBytes { get; init; }
 

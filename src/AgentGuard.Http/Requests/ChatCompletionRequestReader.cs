@@ -6,8 +6,9 @@ namespace AgentGuard.Http.Requests;
 /// <summary>
 /// Reads a Chat Completions request body in one forward pass with <see cref="Utf8JsonReader"/>:
 /// no text is copied, so the cost is one scan of the body. Image parts are recorded with their size when inline
-/// (<see cref="ImageInputs"/>); anything the guard cannot bound (audio or file parts) or cannot read is refused
-/// with an <see cref="UnboundedRequestException"/>.
+/// (<see cref="ImageInputs"/>); a request for audio output is recorded (<see cref="ChatCompletionRequest.AudioOutput"/>)
+/// and priced only where the model has an audio output price; anything the guard cannot bound (audio inputs, references
+/// to earlier audio, file parts) or cannot read is refused with an <see cref="UnboundedRequestException"/>.
 /// </summary>
 internal static class ChatCompletionRequestReader
 {
@@ -37,7 +38,7 @@ internal static class ChatCompletionRequestReader
         string? serviceTier = null;
         int messages = 0, names = 0, tools = 0, choices = 1, predictionBytes = 0;
         int? maxCompletionTokens = null, maxTokens = null;
-        bool stream = false, hasMessages = false, hasResponseFormat = false, hasStreamOptions = false;
+        bool stream = false, hasMessages = false, hasResponseFormat = false, hasStreamOptions = false, audioOutput = false;
         bool? includeUsage = null;
         ImageInputs? images = null;
 
@@ -101,14 +102,11 @@ internal static class ChatCompletionRequestReader
             }
             else if (reader.ValueTextEquals("audio"u8) || reader.ValueTextEquals("modalities"u8))
             {
+                // Any non-null "audio", or "modalities" that is not an array without "audio", asks for audio output:
+                // the estimator prices it at the model's audio output rate, or refuses it.
                 reader.Read();
                 bool present = reader.TokenType != JsonTokenType.Null;
-                bool audio = present && (reader.TokenType != JsonTokenType.StartArray || ArrayContainsAudio(ref reader));
-                if (audio)
-                {
-                    throw Unbounded("it asks for audio output, which has no price in the table");
-                }
-
+                audioOutput |= present && (reader.TokenType != JsonTokenType.StartArray || ArrayContainsAudio(ref reader));
                 reader.Skip();
             }
             else
@@ -147,6 +145,7 @@ internal static class ChatCompletionRequestReader
             MaxCompletionTokens = maxCompletionTokens,
             MaxTokens = maxTokens,
             PredictionBytes = predictionBytes,
+            AudioOutput = audioOutput,
             Stream = stream,
             HasStreamOptions = hasStreamOptions,
             IncludeUsage = includeUsage,
@@ -189,7 +188,8 @@ internal static class ChatCompletionRequestReader
                     reader.Read();
                     if (reader.TokenType != JsonTokenType.Null)
                     {
-                        throw Unbounded("a message refers to audio, which has no price in the table");
+                        throw Unbounded("an assistant message refers to an earlier audio response (\"audio\": {\"id\": ...}), " +
+                            "whose audio tokens are billed as input but cannot be counted from the body");
                     }
                 }
                 else
@@ -201,7 +201,7 @@ internal static class ChatCompletionRequestReader
         }
     }
 
-    // Text parts are bounded by their bytes, images by their model's rule; audio and files have no bound here.
+    // Text parts are bounded by their bytes, images by their model's rule; audio inputs and files have no bound here.
     private static void ReadContentParts(ref Utf8JsonReader reader, ref ImageInputs? images)
     {
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -248,7 +248,8 @@ internal static class ChatCompletionRequestReader
             {
                 throw Unbounded(unsupported switch
                 {
-                    "input_audio" => "it has an audio input, which has no price in the table",
+                    "input_audio" => "it has an audio input (input_audio), whose audio tokens cannot be known before it is sent " +
+                        "without decoding the audio's duration",
                     "file" => "it has a file input, whose tokens cannot be known before it is sent",
                     _ => $"it has a content part of type '{unsupported}', which the guard cannot bound",
                 });

@@ -4,7 +4,7 @@ using AgentGuard.Http.Endpoints;
 namespace AgentGuard.Http.Requests;
 
 /// <summary>
-/// Reads the scalar members of a request body (the Embeddings and legacy Completions readers) with
+/// Reads the scalar members of a request body (every endpoint's reader) with
 /// <see cref="Utf8JsonReader"/>, positioned on the member's name; a value of the wrong type makes the body unreadable,
 /// with a message that names the endpoint and the member.
 /// </summary>
@@ -108,4 +108,7 @@ internal static class JsonRequestFields
 
     public static UnboundedRequestException Malformed(OpenAIEndpoint endpoint, string reason, Exception? inner = null) =>
         new(UnboundedRequestReason.MalformedBody, $"The {OpenAIEndpointNames.Of(endpoint)} request cannot be read: {reason}.", inner);
+
+    public static UnboundedRequestException Unbounded(OpenAIEndpoint endpoint, string reason) =>
+        new(UnboundedRequestReason.UnsupportedContent, $"The {OpenAIEndpointNames.Of(endpoint)} request cannot be bounded: {reason}.");
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentGuard.Http.Endpoints;
 using AgentGuard.Http.Estimation;
 
 namespace AgentGuard.Http.Requests;
@@ -454,50 +455,16 @@ internal static class ResponsesRequestReader
         return hasFormat;
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader, string name)
-    {
-        reader.Read();
-        return reader.TokenType switch
-        {
-            JsonTokenType.String => reader.GetString(),
-            JsonTokenType.Null => null,
-            _ => throw Malformed($"\"{name}\" must be a string"),
-        };
-    }
+    // The member readers and messages every endpoint shares, named for this one.
+    private static string? ReadString(ref Utf8JsonReader reader, string name) => JsonRequestFields.ReadString(ref reader, OpenAIEndpoint.Responses, name);
 
-    private static bool? ReadBool(ref Utf8JsonReader reader, string name)
-    {
-        reader.Read();
-        return reader.TokenType switch
-        {
-            JsonTokenType.True => true,
-            JsonTokenType.False => false,
-            JsonTokenType.Null => null,
-            _ => throw Malformed($"\"{name}\" must be true or false"),
-        };
-    }
+    private static bool? ReadBool(ref Utf8JsonReader reader, string name) => JsonRequestFields.ReadBool(ref reader, OpenAIEndpoint.Responses, name);
 
-    private static int? ReadCount(ref Utf8JsonReader reader, string name)
-    {
-        reader.Read();
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return null;
-        }
+    private static int? ReadCount(ref Utf8JsonReader reader, string name) => JsonRequestFields.ReadCount(ref reader, OpenAIEndpoint.Responses, name);
 
-        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int value) || value < 0)
-        {
-            throw Malformed($"\"{name}\" must be a whole number of at least 0");
-        }
+    private static UnboundedRequestException Malformed(string reason, Exception? inner = null) => JsonRequestFields.Malformed(OpenAIEndpoint.Responses, reason, inner);
 
-        return value;
-    }
-
-    private static UnboundedRequestException Malformed(string reason, Exception? inner = null) =>
-        new(UnboundedRequestReason.MalformedBody, $"The Responses request cannot be read: {reason}.", inner);
-
-    private static UnboundedRequestException Unbounded(string reason) =>
-        new(UnboundedRequestReason.UnsupportedContent, $"The Responses request cannot be bounded: {reason}.");
+    private static UnboundedRequestException Unbounded(string reason) => JsonRequestFields.Unbounded(OpenAIEndpoint.Responses, reason);
 
     private struct InputCounts
     {

@@ -18,6 +18,10 @@ internal sealed class CallReservation
     private long _lastExtended;
     private int _settled;
 
+    // Set by the renewal timer when half the lease has passed: a stream's reads test this flag, not the clock.
+    private int _extendDue;
+    private ITimer? _renewal;
+
     public CallReservation(BudgetedSession session, BudgetScope? scope, string model, PricedModel? pricedModel, ServiceTier tier, string leaseId, long reservedMicros, TimeSpan leaseDuration, EstimationContext? context = null)
     {
         _context = context ?? EstimationContext.Default;
@@ -81,7 +85,19 @@ internal sealed class CallReservation
             rates = _model.GetRates(Tier, longContext, Model);
         }
 
-        decimal tokens = rates.CostMicros(usage.PromptTokens - usage.CachedTokens, usage.CachedTokens, usage.CompletionTokens);
+        // Audio tokens bill at the audio prices; without one (not set, or above the long-context threshold) nothing says
+        // what they cost, and pricing them as text could bill below the truth: the reservation is charged in full instead.
+        long audioIn = usage.AudioPromptTokens, audioOut = usage.AudioCompletionTokens;
+        if ((audioIn > 0 && rates.AudioInput is null) || (audioOut > 0 && rates.AudioOutput is null))
+        {
+            return ChargeInFullAsync(
+                $"the usage reports {audioIn} audio input and {audioOut} audio output tokens, and model '{Model}' has no audio price to bill them at", async);
+        }
+
+        // Usage does not say whether cached tokens include audio ones: every audio token bills at the audio input price (no
+        // cached audio price is known), and only the cached tokens that cannot be audio at the cached text price.
+        long cachedText = Math.Max(0, usage.CachedTokens - audioIn);
+        decimal tokens = rates.CostMicros(usage.PromptTokens - audioIn - cachedText, cachedText, usage.CompletionTokens - audioOut, audioIn, audioOut);
         long cost = TokenRates.RoundUp((tokens + HostedTools.FeeMicros(usage.HostedToolCalls, _context.HostedToolFees)) * _context.PriceMultiplier);
         var details = new SpendDetails(SpendOutcome.SettledFromUsage, Model, usage.PromptTokens, usage.CachedTokens, usage.CompletionTokens);
         return SettleAsync(cost, details, SettlementOutcomes.FromUsage, "the response reported its usage", async);
@@ -95,16 +111,24 @@ internal sealed class CallReservation
     public ValueTask ReleaseAsync(string reason, bool async) =>
         SettleAsync(null, new SpendDetails(SpendOutcome.Released, Model), SettlementOutcomes.Released, reason, async);
 
+    /// <summary>
+    /// Keeps the lease alive while a stream is read: a one-shot timer marks the lease due for renewal at half its
+    /// duration, and the next read renews it (and arms the timer again). A stream nobody reads lets the timer lapse, so
+    /// nothing holds the reservation in memory and the lease expires as it should.
+    /// </summary>
+    public void StartRenewal() =>
+        _renewal = _session.Time.CreateTimer(static state => Volatile.Write(ref ((CallReservation)state!)._extendDue, 1), this, _leaseDuration / 2, Timeout.InfiniteTimeSpan);
+
     /// <summary>Extends the lease when half of it has passed, so that a long stream is not charged in full while it runs.</summary>
     public ValueTask ExtendIfDueAsync(bool async)
     {
-        long last = Volatile.Read(ref _lastExtended);
-        if (IsSettled || _session.Time.GetElapsedTime(last) < _leaseDuration / 2
-            || Interlocked.CompareExchange(ref _lastExtended, _session.Time.GetTimestamp(), last) != last)
+        if (Volatile.Read(ref _extendDue) == 0 || Interlocked.Exchange(ref _extendDue, 0) == 0 || IsSettled)
         {
             return ValueTask.CompletedTask;
         }
 
+        Volatile.Write(ref _lastExtended, _session.Time.GetTimestamp());
+        _renewal?.Change(_leaseDuration / 2, Timeout.InfiniteTimeSpan);
         return ExtendAsync(async);
     }
 
@@ -136,6 +160,8 @@ internal sealed class CallReservation
         {
             return;
         }
+
+        _renewal?.Dispose();
 
         // Settlement must happen even when the caller has given up on the call: no cancellation token.
         var settlement = new SettlementRequest(LeaseId, costMicros, details);

@@ -22,6 +22,7 @@ internal sealed class SseObservingContent : HttpContent
         _reservation = reservation;
         _stripUsageChunk = stripUsageChunk;
         _endpoint = endpoint;
+        reservation.StartRenewal();
         foreach (var header in inner.Headers)
         {
             // The caller may not see every byte (the usage chunk can be removed): no length is promised.

@@ -7,6 +7,16 @@ namespace AgentGuard.Http.Settlement;
 /// <param name="ServiceTier">The tier the response says billed it.</param>
 internal readonly record struct TokenUsage(long PromptTokens, long CachedTokens, long CompletionTokens, string? ServiceTier)
 {
+    /// <summary>
+    /// The part of <see cref="PromptTokens"/> that is audio (<c>prompt_tokens_details.audio_tokens</c>), billed at the audio input price.
+    /// </summary>
+    public long AudioPromptTokens { get; init; }
+
+    /// <summary>
+    /// The part of <see cref="CompletionTokens"/> that is audio (<c>completion_tokens_details.audio_tokens</c>), billed at the audio output price.
+    /// </summary>
+    public long AudioCompletionTokens { get; init; }
+
     /// <summary>Responses API: the response's id, whose tokens a later <c>previous_response_id</c> brings in again.</summary>
     public string? ResponseId { get; init; }
 

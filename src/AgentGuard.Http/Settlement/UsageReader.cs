@@ -8,7 +8,9 @@ namespace AgentGuard.Http.Settlement;
 /// Reads <c>usage</c> and <c>service_tier</c> from a chat completion (a JSON body or one SSE chunk), or from a Responses
 /// response (a JSON body, or the response a stream's terminal event carries).
 /// Reasoning tokens are a part of <c>completion_tokens</c> (<c>output_tokens</c>) and rejected prediction tokens too, so
-/// they are all billed as output; cached tokens are a part of <c>prompt_tokens</c> (<c>input_tokens</c>).
+/// they are all billed as output; cached tokens are a part of <c>prompt_tokens</c> (<c>input_tokens</c>). Audio tokens
+/// (<c>prompt_tokens_details.audio_tokens</c>, <c>completion_tokens_details.audio_tokens</c>) are a part of them too, billed
+/// at the audio prices.
 /// </summary>
 internal static class UsageReader
 {
@@ -29,7 +31,7 @@ internal static class UsageReader
             }
 
             bool found = false;
-            long prompt = 0, cached = 0, completion = 0;
+            long prompt = 0, cached = 0, completion = 0, audioPrompt = 0, audioCompletion = 0;
             string? tier = null;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -39,7 +41,7 @@ internal static class UsageReader
                     if (reader.TokenType == JsonTokenType.StartObject)
                     {
                         found = true;
-                        ReadUsage(ref reader, ref prompt, ref cached, ref completion);
+                        ReadUsage(ref reader, ref prompt, ref cached, ref completion, ref audioPrompt, ref audioCompletion);
                     }
                     else
                     {
@@ -79,7 +81,7 @@ internal static class UsageReader
                 }
             }
 
-            usage = Usage(prompt, cached, completion, tier);
+            usage = Usage(prompt, cached, completion, tier, audioPrompt, audioCompletion);
             return found;
         }
         catch (JsonException)
@@ -171,7 +173,7 @@ internal static class UsageReader
     private static ResponseObject ReadResponse(ref Utf8JsonReader reader)
     {
         bool found = false;
-        long input = 0, cached = 0, output = 0;
+        long input = 0, cached = 0, output = 0, audioInput = 0, audioOutput = 0;
         string? id = null, status = null, tier = null;
         Dictionary<string, int>? toolCalls = null;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -182,7 +184,7 @@ internal static class UsageReader
                 if (reader.TokenType == JsonTokenType.StartObject)
                 {
                     found = true;
-                    ReadUsage(ref reader, ref input, ref cached, ref output);
+                    ReadUsage(ref reader, ref input, ref cached, ref output, ref audioInput, ref audioOutput);
                 }
                 else
                 {
@@ -220,7 +222,7 @@ internal static class UsageReader
             }
         }
 
-        TokenUsage? usage = found ? Usage(input, cached, output, tier) with { ResponseId = id, HostedToolCalls = toolCalls } : null;
+        TokenUsage? usage = found ? Usage(input, cached, output, tier, audioInput, audioOutput) with { ResponseId = id, HostedToolCalls = toolCalls } : null;
         return new ResponseObject(id, status, usage);
     }
 
@@ -251,11 +253,16 @@ internal static class UsageReader
         }
     }
 
-    // Cached tokens are a part of the input: never more of them than the input has.
-    private static TokenUsage Usage(long input, long cached, long output, string? tier) => new(input, Math.Clamp(cached, 0, input), output, tier);
+    // Cached and audio tokens are parts of the input (audio output of the output): never more of them than the whole has.
+    private static TokenUsage Usage(long input, long cached, long output, string? tier, long audioInput, long audioOutput) =>
+        new(input, Math.Clamp(cached, 0, input), output, tier)
+        {
+            AudioPromptTokens = Math.Clamp(audioInput, 0, input),
+            AudioCompletionTokens = Math.Clamp(audioOutput, 0, output),
+        };
 
     /// <summary>Reads chat's (<c>prompt_tokens</c>, ...) or the Responses API's (<c>input_tokens</c>, ...) usage object.</summary>
-    private static void ReadUsage(ref Utf8JsonReader reader, ref long prompt, ref long cached, ref long completion)
+    private static void ReadUsage(ref Utf8JsonReader reader, ref long prompt, ref long cached, ref long completion, ref long audioPrompt, ref long audioCompletion)
     {
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
@@ -281,6 +288,32 @@ internal static class UsageReader
                     if (reader.ValueTextEquals("cached_tokens"u8))
                     {
                         cached = ReadCount(ref reader);
+                    }
+                    else if (reader.ValueTextEquals("audio_tokens"u8))
+                    {
+                        audioPrompt = ReadCount(ref reader);
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+            }
+            else if (reader.ValueTextEquals("completion_tokens_details"u8) || reader.ValueTextEquals("output_tokens_details"u8))
+            {
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("audio_tokens"u8))
+                    {
+                        audioCompletion = ReadCount(ref reader);
                     }
                     else
                     {

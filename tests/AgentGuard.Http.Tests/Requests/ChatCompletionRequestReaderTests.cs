@@ -29,6 +29,7 @@ public sealed class ChatCompletionRequestReaderTests
         Assert.Null(request.IncludeUsage);
         Assert.Null(request.ServiceTier);
         Assert.False(request.NeedsUsageInjected);
+        Assert.False(request.AudioOutput);
     }
 
     [Fact]
@@ -212,9 +213,11 @@ public sealed class ChatCompletionRequestReaderTests
     }
 
     [Theory]
-    [InlineData("""[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"AAAA","format":"wav"}}]}]""", "audio input")]
+    [InlineData("""[{"role":"user","content":[{"type":"input_audio","input_audio":{"data":"AAAA","format":"wav"}}]}]""", "audio input (input_audio), whose audio tokens cannot be known before it is sent")]
+    [InlineData("""[{"role":"user","content":[{"input_audio":{"data":"AAAA","format":"wav"},"type":"input_audio"}]}]""", "decoding the audio's duration")]
     [InlineData("""[{"role":"user","content":[{"type":"file","file":{"file_id":"f1"}}]}]""", "file input")]
-    [InlineData("""[{"role":"assistant","audio":{"id":"a1"}}]""", "a message refers to audio")]
+    [InlineData("""[{"role":"assistant","audio":{"id":"a1"}}]""", "an assistant message refers to an earlier audio response")]
+    [InlineData("""[{"role":"assistant","audio":{"id":"a1"}}]""", "billed as input but cannot be counted from the body")]
     public void Read_NonTextContent_ThrowsUnsupportedContent(string messages, string problem)
     {
         var ex = Assert.Throws<UnboundedRequestException>(() => Read($$"""{"model":"gpt-4o","messages":{{messages}}}"""));
@@ -247,12 +250,16 @@ public sealed class ChatCompletionRequestReaderTests
     [InlineData("\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}")]
     [InlineData("\"modalities\":[\"text\",\"audio\"]")]
     [InlineData("\"modalities\":[\"audio\"]")]
-    public void Read_AudioOutput_ThrowsUnsupportedContent(string field)
+    [InlineData("\"modalities\":[\"text\"],\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"}")]
+    [InlineData("\"audio\":{\"voice\":\"alloy\",\"format\":\"wav\"},\"modalities\":null")]
+    [InlineData("\"modalities\":\"audio\"")]
+    public void Read_AudioOutput_IsRecorded_ForTheEstimatorToPriceOrRefuse(string field)
     {
-        var ex = Assert.Throws<UnboundedRequestException>(() => Read($$"""{"model":"gpt-4o-audio-preview","messages":[],{{field}}}"""));
+        var request = Read($$"""{"model":"gpt-4o-audio-preview","messages":[{"role":"user","content":"hi"}],{{field}},"max_completion_tokens":20}""");
 
-        Assert.Equal(UnboundedRequestReason.UnsupportedContent, ex.Reason);
-        Assert.Contains("audio output", ex.Message, StringComparison.Ordinal);
+        Assert.True(request.AudioOutput);
+        Assert.Equal(1, request.MessageCount);
+        Assert.Equal(20, request.OutputCap);
     }
 
     [Theory]
@@ -266,6 +273,7 @@ public sealed class ChatCompletionRequestReaderTests
 
         Assert.Equal(2, request.Choices);
         Assert.Equal(1, request.MessageCount);
+        Assert.False(request.AudioOutput);
     }
 
     [Fact]
