@@ -12,61 +12,42 @@ namespace AgentGuard.Http;
 /// </summary>
 internal static class GuardMarks
 {
-    private static readonly HttpRequestOptionsKey<List<Handover>> s_key = new("AgentGuard.Http.Handovers");
+    // The innermost offer; each offer links to the one outside it.
+    private static readonly HttpRequestOptionsKey<Handover?> s_key = new("AgentGuard.Http.Handover");
 
     /// <summary>Offers this guard's reservation to a guard of the same budget further down the pipeline.</summary>
     public static Handover Offer(HttpRequestMessage request, BudgetedSession session, CallReservation reservation, GuardedRequest guarded, bool stripUsageChunk)
     {
-        if (!request.Options.TryGetValue(s_key, out var handovers))
-        {
-            handovers = [];
-            request.Options.Set(s_key, handovers);
-        }
-
-        var handover = new Handover(session, reservation, guarded, stripUsageChunk);
-        lock (handovers)
-        {
-            handovers.Add(handover);
-        }
-
+        request.Options.TryGetValue(s_key, out var outer);
+        var handover = new Handover(session, reservation, guarded, stripUsageChunk, outer);
+        request.Options.Set(s_key, handover);
         return handover;
     }
 
     /// <summary>The offer of the nearest guard of the same budget outside this one, or <see langword="null"/>.</summary>
     public static Handover? Nearest(HttpRequestMessage request, BudgetedSession session)
     {
-        if (!request.Options.TryGetValue(s_key, out var handovers))
+        if (!request.Options.TryGetValue(s_key, out var handover))
         {
             return null;
         }
 
-        lock (handovers)
+        for (; handover is not null; handover = handover.Outer)
         {
-            for (int i = handovers.Count - 1; i >= 0; i--)
+            if (handover.Session.IsSameBudget(session))
             {
-                if (handovers[i].Session.IsSameBudget(session))
-                {
-                    return handovers[i];
-                }
+                return handover;
             }
         }
 
         return null;
     }
 
-    public static void Withdraw(HttpRequestMessage request, Handover handover)
-    {
-        if (request.Options.TryGetValue(s_key, out var handovers))
-        {
-            lock (handovers)
-            {
-                handovers.Remove(handover);
-            }
-        }
-    }
+    /// <summary>Takes the offer back when its attempt has returned (guards unwind innermost first).</summary>
+    public static void Withdraw(HttpRequestMessage request, Handover handover) => request.Options.Set(s_key, handover.Outer);
 
     /// <summary>One guard's reservation for one attempt, taken at most once: by an inner guard, or back by its owner.</summary>
-    internal sealed class Handover(BudgetedSession session, CallReservation reservation, GuardedRequest request, bool stripUsageChunk)
+    internal sealed class Handover(BudgetedSession session, CallReservation reservation, GuardedRequest request, bool stripUsageChunk, Handover? outer)
     {
         private int _taken;
 
@@ -78,6 +59,9 @@ internal static class GuardMarks
 
         /// <summary>Whether the outer guard added <c>include_usage</c> to the body: whoever settles the stream removes the usage chunk.</summary>
         public bool StripUsageChunk => stripUsageChunk;
+
+        /// <summary>The offer of the guard outside this one, if any.</summary>
+        public Handover? Outer => outer;
 
         public bool TryTake() => Interlocked.Exchange(ref _taken, 1) == 0;
     }

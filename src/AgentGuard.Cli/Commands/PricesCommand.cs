@@ -39,6 +39,9 @@ internal static class PricesCommand
                         m.Value.Encoding,
                         TierMultipliers = m.Value.TierMultipliers.ToDictionary(t => t.Key.ToString().ToLowerInvariant(), t => t.Value),
                         m.Value.LongContext,
+                        AudioInput = m.Value.AudioInputUsdPerMillionTokens,
+                        AudioOutput = m.Value.AudioOutputUsdPerMillionTokens,
+                        ImageTokens = m.Value.ImageTokens is { } rule ? ImageRule(rule) : null,
                     }),
                 });
                 return ExitCodes.Ok;
@@ -55,7 +58,8 @@ internal static class PricesCommand
                 .AddColumn(new TableColumn("Context").RightAligned())
                 .AddColumn(new TableColumn("Max out").RightAligned())
                 .AddColumn("Encoding")
-                .AddColumn("Other tiers");
+                .AddColumn("Other tiers")
+                .AddColumn("Images");
             foreach (var (name, price) in table.Models)
             {
                 string longContext = price.LongContext is { } lc
@@ -69,7 +73,8 @@ internal static class PricesCommand
                     Count(price.ContextWindowTokens),
                     Count(price.MaxOutputTokens),
                     Markup.Escape(price.Encoding ?? "bytes only"),
-                    string.Join(", ", price.TierMultipliers.OrderBy(t => t.Key).Select(t => $"{t.Key.ToString().ToLowerInvariant()} ×{Rate(t.Value)}")));
+                    string.Join(", ", price.TierMultipliers.OrderBy(t => t.Key).Select(t => $"{t.Key.ToString().ToLowerInvariant()} ×{Rate(t.Value)}")),
+                    price.ImageTokens is { } rule ? Markup.Escape(ImageRule(rule)) : "refused");
             }
 
             AnsiConsole.Write(view);
@@ -77,6 +82,11 @@ internal static class PricesCommand
         });
         return command;
     }
+
+    /// <summary>An image rule as the README's Images table writes it: <c>tiles 85 + 170</c>, <c>patches ×1.62</c>.</summary>
+    private static string ImageRule(ImageTokenRule rule) => rule.Kind == ImageTokenKind.Tiles
+        ? $"tiles {rule.BaseTokens} + {rule.TokensPerTile}"
+        : $"patches ×{Rate(rule.PatchMultiplier)}";
 
     private static string Rate(decimal value) => value.ToString("0.#####", CultureInfo.InvariantCulture);
 

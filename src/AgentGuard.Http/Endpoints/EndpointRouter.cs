@@ -32,6 +32,9 @@ internal static class EndpointRouter
         "evals", "evals/{id}",
     }.ToFrozenSet(StringComparer.Ordinal);
 
+    // Indexed by OpenAIEndpoint.
+    private static readonly string[] GuardedNames = ["chat/completions", "responses", "embeddings", "completions"];
+
     public static EndpointRoute Route(HttpRequestMessage request)
     {
         if (request.RequestUri is not { } uri)
@@ -54,7 +57,8 @@ internal static class EndpointRouter
     {
         if (GuardedEndpoint(relative) is { } endpoint)
         {
-            return new EndpointRoute(RouteAction.Guard, NameOf(relative), endpoint, isAzure, deployment);
+            // Guarded calls are named by their endpoint: no need to take the path apart on the hot path.
+            return new EndpointRoute(RouteAction.Guard, GuardedNames[(int)endpoint], endpoint, isAzure, deployment);
         }
 
         string name = NameOf(relative);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AgentGuard.Http.Endpoints;
 using AgentGuard.Http.Estimation;
 
 namespace AgentGuard.Http.Requests;
@@ -76,7 +77,7 @@ internal static class ChatCompletionRequestReader
             }
             else if (reader.ValueTextEquals("stream_options"u8))
             {
-                includeUsage = ReadStreamOptions(ref reader);
+                includeUsage = JsonRequestFields.ReadIncludeUsage(ref reader, OpenAIEndpoint.ChatCompletions);
                 hasStreamOptions = true;
             }
             else if (reader.ValueTextEquals("service_tier"u8))
@@ -309,36 +310,6 @@ internal static class ChatCompletionRequestReader
         return found;
     }
 
-    private static bool? ReadStreamOptions(ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return null;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            throw Malformed("\"stream_options\" must be an object");
-        }
-
-        bool? includeUsage = null;
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (reader.ValueTextEquals("include_usage"u8))
-            {
-                includeUsage = ReadBool(ref reader, "stream_options.include_usage");
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-
-        return includeUsage;
-    }
-
     private static bool ArrayContainsAudio(ref Utf8JsonReader reader)
     {
         // Looks ahead on a copy: the caller skips the array afterwards.
@@ -377,44 +348,12 @@ internal static class ChatCompletionRequestReader
         return count;
     }
 
-    private static string? ReadString(ref Utf8JsonReader reader, string name)
-    {
-        reader.Read();
-        return reader.TokenType switch
-        {
-            JsonTokenType.String => reader.GetString(),
-            JsonTokenType.Null => null,
-            _ => throw Malformed($"\"{name}\" must be a string"),
-        };
-    }
+    // The member readers and messages every endpoint shares, named for this one.
+    private static string? ReadString(ref Utf8JsonReader reader, string name) => JsonRequestFields.ReadString(ref reader, OpenAIEndpoint.ChatCompletions, name);
 
-    private static bool? ReadBool(ref Utf8JsonReader reader, string name)
-    {
-        reader.Read();
-        return reader.TokenType switch
-        {
-            JsonTokenType.True => true,
-            JsonTokenType.False => false,
-            JsonTokenType.Null => null,
-            _ => throw Malformed($"\"{name}\" must be true or false"),
-        };
-    }
+    private static bool? ReadBool(ref Utf8JsonReader reader, string name) => JsonRequestFields.ReadBool(ref reader, OpenAIEndpoint.ChatCompletions, name);
 
-    private static int? ReadCount(ref Utf8JsonReader reader, string name)
-    {
-        reader.Read();
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return null;
-        }
-
-        if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int value) || value < 0)
-        {
-            throw Malformed($"\"{name}\" must be a whole number of at least 0");
-        }
-
-        return value;
-    }
+    private static int? ReadCount(ref Utf8JsonReader reader, string name) => JsonRequestFields.ReadCount(ref reader, OpenAIEndpoint.ChatCompletions, name);
 
     private static void Expect(ref Utf8JsonReader reader, JsonTokenType type, string name, string what)
     {
@@ -425,9 +364,7 @@ internal static class ChatCompletionRequestReader
         }
     }
 
-    private static UnboundedRequestException Malformed(string reason, Exception? inner = null) =>
-        new(UnboundedRequestReason.MalformedBody, $"The Chat Completions request cannot be read: {reason}.", inner);
+    private static UnboundedRequestException Malformed(string reason, Exception? inner = null) => JsonRequestFields.Malformed(OpenAIEndpoint.ChatCompletions, reason, inner);
 
-    private static UnboundedRequestException Unbounded(string reason) =>
-        new(UnboundedRequestReason.UnsupportedContent, $"The Chat Completions request cannot be bounded: {reason}.");
+    private static UnboundedRequestException Unbounded(string reason) => JsonRequestFields.Unbounded(OpenAIEndpoint.ChatCompletions, reason);
 }

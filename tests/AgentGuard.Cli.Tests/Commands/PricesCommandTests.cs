@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AgentGuard.Cli.Tests.Infrastructure;
 
 namespace AgentGuard.Cli.Tests.Commands;
@@ -17,6 +18,11 @@ public sealed class PricesCommandTests
         Assert.Equal(0.15m, mini.GetProperty("input").GetDecimal());
         Assert.Equal(0.6m, mini.GetProperty("output").GetDecimal());
         Assert.Equal(0.5m, mini.GetProperty("tierMultipliers").GetProperty("batch").GetDecimal());
+        Assert.Equal("tiles 2833 + 5667", mini.GetProperty("imageTokens").GetString());
+        var models = table.GetProperty("models").EnumerateArray().ToDictionary(m => m.GetProperty("name").GetString()!);
+        Assert.Equal("patches ×1.72", models["o4-mini"].GetProperty("imageTokens").GetString());
+        Assert.Equal(JsonValueKind.Null, models["gpt-4"].GetProperty("imageTokens").ValueKind);
+        Assert.Equal(0.02m, models["text-embedding-3-small"].GetProperty("input").GetDecimal());
     }
 
     [Fact]
