@@ -62,7 +62,9 @@ public sealed class CannedSseServer : IAsyncDisposable
     private async Task AnswerAsync(HttpContext context)
     {
         await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-        var (body, ends) = _streams[int.Parse(context.Request.Query["events"]!, CultureInfo.InvariantCulture)];
+        // Without ?events=N (an SDK builds its own URLs), the longest stream.
+        string? events = context.Request.Query["events"];
+        var (body, ends) = events is null ? _streams[_streams.Keys.Max()] : _streams[int.Parse(events, CultureInfo.InvariantCulture)];
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "text/event-stream";
         int start = 0;
