@@ -15,21 +15,11 @@ internal static class ChatCompletionRequestReader
 {
     /// <param name="body">The request body.</param>
     /// <param name="modelInPath">Whether the path names the deployment (Azure), so that the body may leave out <c>model</c>.</param>
-    public static ChatCompletionRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false)
-    {
-        try
-        {
-            return ReadCore(body, modelInPath);
-        }
-        catch (JsonException ex)
-        {
-            throw Malformed($"the body is not valid JSON ({ex.Message})", ex);
-        }
-    }
+    public static ChatCompletionRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false) =>
+        JsonRequestFields.ReadBody(body, modelInPath, OpenAIEndpoint.ChatCompletions, ReadCore);
 
-    private static ChatCompletionRequest ReadCore(ReadOnlySpan<byte> body, bool modelInPath)
+    private static ChatCompletionRequest ReadCore(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, bool modelInPath)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             throw Malformed("the body is not a JSON object");

@@ -15,21 +15,11 @@ internal static class CompletionsRequestReader
 
     /// <param name="body">The request body.</param>
     /// <param name="modelInPath">Whether the path names the deployment (Azure), so that the body may leave out <c>model</c>.</param>
-    public static CompletionsRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false)
-    {
-        try
-        {
-            return ReadCore(body, modelInPath);
-        }
-        catch (JsonException ex)
-        {
-            throw Malformed(Endpoint, $"the body is not valid JSON ({ex.Message})", ex);
-        }
-    }
+    public static CompletionsRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false) =>
+        JsonRequestFields.ReadBody(body, modelInPath, Endpoint, ReadCore);
 
-    private static CompletionsRequest ReadCore(ReadOnlySpan<byte> body, bool modelInPath)
+    private static CompletionsRequest ReadCore(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, bool modelInPath)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         BeginObject(ref reader, Endpoint);
 
         string? model = null;

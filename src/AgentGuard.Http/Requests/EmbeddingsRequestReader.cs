@@ -16,21 +16,11 @@ internal static class EmbeddingsRequestReader
 
     /// <param name="body">The request body.</param>
     /// <param name="modelInPath">Whether the path names the deployment (Azure), so that the body may leave out <c>model</c>.</param>
-    public static EmbeddingsRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false)
-    {
-        try
-        {
-            return ReadCore(body, modelInPath);
-        }
-        catch (JsonException ex)
-        {
-            throw Malformed(Endpoint, $"the body is not valid JSON ({ex.Message})", ex);
-        }
-    }
+    public static EmbeddingsRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false) =>
+        JsonRequestFields.ReadBody(body, modelInPath, Endpoint, ReadCore);
 
-    private static EmbeddingsRequest ReadCore(ReadOnlySpan<byte> body, bool modelInPath)
+    private static EmbeddingsRequest ReadCore(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, bool modelInPath)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         BeginObject(ref reader, Endpoint);
 
         string? model = null;

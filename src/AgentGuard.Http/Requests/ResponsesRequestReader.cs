@@ -14,21 +14,11 @@ internal static class ResponsesRequestReader
 {
     /// <param name="body">The request body.</param>
     /// <param name="modelInPath">Whether the path names the deployment (Azure), so that the body may leave out <c>model</c>.</param>
-    public static ResponsesRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false)
-    {
-        try
-        {
-            return ReadCore(body, modelInPath);
-        }
-        catch (JsonException ex)
-        {
-            throw Malformed($"the body is not valid JSON ({ex.Message})", ex);
-        }
-    }
+    public static ResponsesRequest Read(ReadOnlySpan<byte> body, bool modelInPath = false) =>
+        JsonRequestFields.ReadBody(body, modelInPath, OpenAIEndpoint.Responses, ReadCore);
 
-    private static ResponsesRequest ReadCore(ReadOnlySpan<byte> body, bool modelInPath)
+    private static ResponsesRequest ReadCore(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, bool modelInPath)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
             throw Malformed("the body is not a JSON object");
