@@ -86,7 +86,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         var refusal = new UnboundedRequestException(UnboundedRequestReason.UnboundedEndpoint,
             $"POST {route.Name} can cost money that AgentGuard.Http cannot bound, so the call was not sent. If this client may spend on it " +
             $"without a limit, allow it by name: AgentGuardOptions.AllowedUnboundedEndpoints.Add(\"{route.Name}\").");
-        _session.RecordRefused(BudgetScope.Current, route.Name, "unbounded_endpoint");
+        _session.RecordRefused(ScopeOf(request), route.Name, "unbounded_endpoint");
         Log.RequestRefused(_session.Logger, _session.Name, refusal.Message);
         throw refusal;
     }
