@@ -22,6 +22,26 @@ public sealed class AzureDeploymentTests
         Assert.True(h.Session.GetSummary().SpendByModel.ContainsKey("gpt-4o"));
     }
 
+    [Theory]
+    [InlineData("openai/v1/responses", """{"model":"my-gpt4o","input":"Hi","max_output_tokens":20}""", "gpt-4o")]
+    [InlineData("openai/deployments/my-gpt4o/responses?api-version=2025-04-01-preview", """{"input":"Hi","max_output_tokens":20}""", "gpt-4o")]
+    [InlineData("openai/deployments/my-embed/embeddings?api-version=2024-10-21", """{"input":["Hi","there"]}""", "text-embedding-3-small")]
+    public async Task OtherEndpointsOnAzure_ArePricedAsTheDeploymentsModel_TimesItsMultiplier(string path, string body, string model)
+    {
+        await using var h = await GuardHarness.StartAsync(configure: o =>
+        {
+            o.AzureDeployments["my-gpt4o"] = new AzureDeployment { Model = "gpt-4o", PriceMultiplier = 1.1m };
+            o.AzureDeployments["my-embed"] = new AzureDeployment { Model = "text-embedding-3-small", PriceMultiplier = 1.1m };
+        });
+
+        using var response = await h.Http.PostAsync(new Uri(h.Server.Root, path), ChatBodies.Json(body), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(model, h.Meter.Calls.Single().PricedAs);
+        Assert.Equal((long)decimal.Ceiling(h.Meter.TotalBilledUsd * 1_000_000m * 1.1m), h.SpentMicros);
+        Assert.Equal(0, h.ReservedMicros);
+    }
+
     [Fact]
     public async Task UnmappedDeployment_IsRefusedNamingTheOption_AndNeverSent()
     {
