@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Net;
 using AgentGuard.Http.Endpoints;
 using AgentGuard.Http.Estimation;
@@ -119,16 +120,29 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             return refusal;
         }
 
-        if (admission.Reservation is not null)
+        if (admission.Reservation is { } reserved)
         {
-            if (admission.OutputCap is { } cap)
+            try
             {
-                OutputCapRewrite.Apply(body, admission.Request!, cap);
-            }
+                if (admission.OutputCap is { } cap)
+                {
+                    OutputCapRewrite.Apply(body, admission.Request!, cap);
+                }
 
-            if (admission.InjectUsage)
+                if (admission.InjectUsage)
+                {
+                    StreamUsageInjection.AddIncludeUsage(body, admission.Request!);
+                    StreamUsageInjection.Mark(request);
+                }
+            }
+            catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
             {
-                StreamUsageInjection.AddIncludeUsage(body, admission.Request!);
+                // The one-pass reader accepts what a DOM rewrite cannot (duplicate members): nothing was sent.
+                await reserved.ReleaseAsync("the body could not be rewritten, so the call was not sent", async).ConfigureAwait(false);
+                var unwritable = JsonRequestFields.Malformed(route.Endpoint, $"the guard could not write its changes into the body ({ex.Message})", ex);
+                _session.RecordRefused(ScopeOf(request), admission.Request!.Model, "unbounded");
+                Log.RequestRefused(_session.Logger, _session.Name, unwritable.Message);
+                throw unwritable;
             }
         }
 
@@ -138,8 +152,8 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             return await SendUnguardedAsync(request, async, cancellationToken).ConfigureAwait(false);
         }
 
-        // A retry under an outer guard that added include_usage: the body already asks for usage, the caller did not.
-        bool strip = admission.InjectUsage || outer?.StripUsageChunk == true;
+        // A retry of a request the guard asked for usage (here, or in an outer guard): the body asks for it, the caller did not.
+        bool strip = admission.InjectUsage || StreamUsageInjection.WasInjected(request);
         return await SendReservedAsync(request, reservation, admission.Request!, strip, async, cancellationToken).ConfigureAwait(false);
     }
 

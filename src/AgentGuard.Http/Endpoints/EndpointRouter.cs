@@ -6,14 +6,17 @@ namespace AgentGuard.Http.Endpoints;
 /// Decides from a request's method and path what the guard does with it. A budget that another endpoint walks
 /// around is no budget, so every POST is either guarded, known to be free, or refused unless allowed by name.
 /// <para>
-/// The API root is found in the path: <c>/openai/deployments/{deployment}/</c> and <c>/openai/v1/</c> (Azure OpenAI),
-/// else the last <c>/v1/</c>; a path without one (a proxy's own prefix) is matched by its end.
+/// The API root is found in the path: <c>/openai/deployments/{deployment}/</c>, <c>/openai/v1/</c>, and <c>/openai/</c> with an
+/// <c>api-version</c> query (Azure OpenAI, where the body's model names a deployment), else the last <c>/v1/</c>; a path
+/// without one (a proxy's own prefix) is matched by its end. A proxy that mounts an OpenAI-compatible API at
+/// <c>/openai/v1/</c> is taken for Azure: its models must then be mapped as deployments (a refusal, never an under-count).
 /// </para>
 /// </summary>
 internal static class EndpointRouter
 {
     private const string AzureDeployments = "/openai/deployments/";
     private const string AzureV1 = "/openai/v1/";
+    private const string AzureRoot = "/openai/";
     private const string V1 = "/v1/";
 
     /// <summary>POSTs that create, change or cancel things without running a model: no budget is at stake.</summary>
@@ -49,7 +52,8 @@ internal static class EndpointRouter
         }
 
         string path = uri.IsAbsoluteUri ? uri.AbsolutePath : uri.OriginalString.Split('?', 2)[0];
-        var (relative, isAzure, deployment) = SplitRoot(path);
+        string query = uri.IsAbsoluteUri ? uri.Query : (uri.OriginalString.Split('?', 2) is [_, var q] ? q : "");
+        var (relative, isAzure, deployment) = SplitRoot(path, query);
         return post ? RoutePost(relative, isAzure, deployment) : RouteGet(relative, isAzure);
     }
 
@@ -106,7 +110,7 @@ internal static class EndpointRouter
         && (path.Length == segments.Length || path[path.Length - segments.Length - 1] == '/');
 
     /// <summary>The path below the API root, and the Azure deployment it names.</summary>
-    private static (string Relative, bool IsAzure, string? Deployment) SplitRoot(string path)
+    private static (string Relative, bool IsAzure, string? Deployment) SplitRoot(string path, string query)
     {
         int at = path.IndexOf(AzureDeployments, StringComparison.OrdinalIgnoreCase);
         if (at >= 0)
@@ -122,6 +126,14 @@ internal static class EndpointRouter
         if (at >= 0)
         {
             return (path[(at + AzureV1.Length)..].Trim('/'), true, null);
+        }
+
+        // Azure's preview paths (/openai/responses?api-version=..., also behind AI Foundry project paths) name the
+        // deployment in the body too: an api-version below /openai/ is Azure.
+        at = path.IndexOf(AzureRoot, StringComparison.OrdinalIgnoreCase);
+        if (at >= 0 && query.Contains("api-version=", StringComparison.OrdinalIgnoreCase))
+        {
+            return (path[(at + AzureRoot.Length)..].Trim('/'), true, null);
         }
 
         at = path.LastIndexOf(V1, StringComparison.OrdinalIgnoreCase);

@@ -38,7 +38,7 @@ internal static class ChatInputBounds
 
     public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, Tokenizer tokenizer)
     {
-        var reader = new Utf8JsonReader(body);
+        var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
         reader.Read();
         long upper = ReplyPriming, lower = 0, prediction = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)

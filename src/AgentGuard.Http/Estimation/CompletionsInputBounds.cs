@@ -35,7 +35,7 @@ internal static class CompletionsInputBounds
     public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, CompletionsRequest request, ModelPrice price, Tokenizer tokenizer)
     {
         long cap = TextOrTokenIdsInputBounds.CapPerItem(price);
-        var reader = new Utf8JsonReader(body);
+        var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
         reader.Read();
         var prompt = (Upper: CompletionsRequest.DefaultPrompt.Units, Lower: CompletionsRequest.DefaultPrompt.MinItemTokens);
         long suffix = 0;

@@ -17,7 +17,7 @@ internal static class EmbeddingsInputBounds
     public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, ModelPrice price, Tokenizer tokenizer)
     {
         long cap = TextOrTokenIdsInputBounds.CapPerItem(price);
-        var reader = new Utf8JsonReader(body);
+        var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
         reader.Read();
         long upper = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)

@@ -10,12 +10,12 @@ namespace AgentGuard.Http.Estimation;
 internal static class HostedTools
 {
     /// <summary>
-    /// Whether OpenAI runs a tool of this type. Functions, custom tools, shells and apply_patch are run by the caller:
-    /// the response ends at their call. Everything else (web_search, file_search, code_interpreter, image_generation,
-    /// mcp, computer_use_preview and tools not known yet) is run server-side, within the response.
+    /// Whether OpenAI runs a tool of this type. Functions, custom tools, shells, apply_patch and computer use are run by
+    /// the caller: the response ends at their call. Everything else (web_search, file_search, code_interpreter,
+    /// image_generation, mcp and tools not known yet) is run server-side, within the response.
     /// </summary>
     public static bool IsHosted(string toolType) =>
-        toolType is not ("function" or "custom" or "local_shell" or "shell" or "apply_patch");
+        toolType is not ("function" or "custom" or "local_shell" or "shell" or "apply_patch" or "computer_use_preview" or "computer_use");
 
     /// <summary>The tool type whose fee an output item bills (<c>web_search_call</c> is a call of <c>web_search</c>), or <see langword="null"/> when the item is no hosted tool call.</summary>
     public static string? ToolOfCallItem(ReadOnlySpan<byte> itemType) => itemType switch
@@ -25,7 +25,6 @@ internal static class HostedTools
         _ when itemType.SequenceEqual("code_interpreter_call"u8) => "code_interpreter",
         _ when itemType.SequenceEqual("image_generation_call"u8) => "image_generation",
         _ when itemType.SequenceEqual("mcp_call"u8) => "mcp",
-        _ when itemType.SequenceEqual("computer_call"u8) => "computer_use_preview",
         _ => null,
     };
 

@@ -39,7 +39,7 @@ internal static class ResponsesInputBounds
     /// </summary>
     public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, EstimationContext context, Tokenizer tokenizer)
     {
-        var reader = new Utf8JsonReader(body);
+        var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
         reader.Read();
         long visible = ChatInputBounds.ReplyPriming;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)

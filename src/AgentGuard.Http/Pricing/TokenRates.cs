@@ -27,5 +27,13 @@ internal readonly record struct TokenRates(decimal Input, decimal CachedInput, d
         + (audioOutputTokens == 0 ? 0m : audioOutputTokens * (AudioOutput ?? throw new InvalidOperationException("Audio output tokens have no price.")));
 
     /// <summary>Rounds a cost up to whole micro-dollars: a reservation or a charge is never rounded down.</summary>
-    public static long RoundUp(decimal micros) => (long)decimal.Ceiling(micros);
+    /// <remarks>
+    /// A cost beyond what a ledger can hold (absurd token counts) saturates instead of overflowing: as a reservation no
+    /// budget covers it, as a settlement it records the most a ledger can.
+    /// </remarks>
+    public static long RoundUp(decimal micros)
+    {
+        decimal whole = decimal.Ceiling(micros);
+        return whole >= long.MaxValue ? long.MaxValue : (long)whole;
+    }
 }

@@ -48,10 +48,19 @@ internal sealed class ImageInputs
     /// <summary>An image known only by reference (a file id): its worst case.</summary>
     public void AddUnknown(ImageDetail detail) => _images.Add(new ImageInput(null, null, detail));
 
-    /// <summary>Reads a <c>detail</c> value; anything but <c>low</c> and <c>high</c> is bounded as <c>auto</c> (the worst case).</summary>
+    /// <summary>
+    /// Reads a <c>detail</c> value: <c>low</c>, <c>high</c>, or <c>auto</c> (bounded as <c>high</c>, the worst case). Any other
+    /// level (a newer one such as <c>original</c>, which does not downscale) has no rule here, so the request is refused.
+    /// </summary>
     public static ImageDetail ReadDetail(ref Utf8JsonReader reader) =>
-        reader.TokenType != JsonTokenType.String ? ImageDetail.Auto
+        reader.TokenType == JsonTokenType.Null ? ImageDetail.Auto
+        : reader.TokenType != JsonTokenType.String ? throw UnknownDetail("a detail that is not a string")
         : reader.ValueTextEquals("low"u8) ? ImageDetail.Low
         : reader.ValueTextEquals("high"u8) ? ImageDetail.High
-        : ImageDetail.Auto;
+        : reader.ValueTextEquals("auto"u8) ? ImageDetail.Auto
+        : throw UnknownDetail($"detail '{reader.GetString()}'");
+
+    private static UnboundedRequestException UnknownDetail(string what) =>
+        new(UnboundedRequestReason.UnsupportedContent,
+            $"The request has an image with {what}, for which the guard has no token rule (it knows low, high and auto), so its cost cannot be bounded.");
 }

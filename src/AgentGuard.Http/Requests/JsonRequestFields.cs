@@ -10,14 +10,16 @@ namespace AgentGuard.Http.Requests;
 /// </summary>
 internal static class JsonRequestFields
 {
+    /// <summary>Deep enough for any request, far below what would exhaust the stack; every pass over a body uses it.</summary>
+    public static JsonReaderOptions ReaderOptions { get; } = new() { MaxDepth = 256 };
+
     /// <summary>Reads a body with an endpoint's reader, positioned before the body's first token.</summary>
     public delegate T BodyReader<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, bool modelInPath);
 
     /// <summary>Runs an endpoint's reader over a body: JSON that does not parse makes the body unreadable, with the parser's reason.</summary>
     public static T ReadBody<T>(ReadOnlySpan<byte> body, bool modelInPath, OpenAIEndpoint endpoint, BodyReader<T> read)
     {
-        // Deep enough for any request; far below what would exhaust the stack.
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        var reader = new Utf8JsonReader(body, ReaderOptions);
         try
         {
             return read(ref reader, body, modelInPath);

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace AgentGuard.Http.Requests;
@@ -16,7 +17,7 @@ internal static class OutputCapRewrite
 
     public static byte[] Apply(ReadOnlySpan<byte> body, string member, int cap)
     {
-        var root = JsonNode.Parse(body)!.AsObject();
+        var root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = JsonRequestFields.ReaderOptions.MaxDepth })!.AsObject();
         root[member] = cap;
         foreach (string other in s_capMembers)
         {

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace AgentGuard.Http.Requests;
@@ -9,6 +10,10 @@ namespace AgentGuard.Http.Requests;
 /// </summary>
 internal static class StreamUsageInjection
 {
+    // Set on a request whose body the guard asked for usage: a later attempt of the same request (a retry handler outside
+    // the guard sends it again) reads a body that asks for usage, but the caller still did not.
+    private static readonly HttpRequestOptionsKey<bool> s_injected = new("AgentGuard.Http.UsageInjected");
+
     private static ReadOnlySpan<byte> IncludeUsageMember => ""","stream_options":{"include_usage":true}"""u8;
 
     /// <summary>
@@ -28,10 +33,16 @@ internal static class StreamUsageInjection
         body.Insert(body.Bytes.AsSpan().LastIndexOf((byte)'}'), IncludeUsageMember);
     }
 
+    /// <summary>Remembers on the request that the guard, not the caller, asked for usage.</summary>
+    public static void Mark(HttpRequestMessage request) => request.Options.Set(s_injected, true);
+
+    /// <summary>Whether the guard asked this request's stream for usage on an earlier attempt (its usage chunk is not the caller's).</summary>
+    public static bool WasInjected(HttpRequestMessage request) => request.Options.TryGetValue(s_injected, out bool injected) && injected;
+
     /// <summary>The body with <c>include_usage</c> set, rewritten whole.</summary>
     public static byte[] AddIncludeUsage(ReadOnlySpan<byte> body)
     {
-        var root = JsonNode.Parse(body)!.AsObject();
+        var root = JsonNode.Parse(body, documentOptions: new JsonDocumentOptions { MaxDepth = JsonRequestFields.ReaderOptions.MaxDepth })!.AsObject();
         if (root["stream_options"] is JsonObject options)
         {
             options["include_usage"] = true;

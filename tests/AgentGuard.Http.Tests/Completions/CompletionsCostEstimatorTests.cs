@@ -245,8 +245,15 @@ public sealed class CompletionsCostEstimatorTests
         Assert.Equal(500, clamped.Value.Bound.Micros);
     }
 
+    [Fact]
+    public void ByBytes_ACostBeyondWhatALedgerHolds_Saturates_SoNoBudgetCoversIt()
+    {
+        string body = $$"""{"model":"davinci-002","prompt":[{{string.Join(",", Enumerable.Repeat("\"\"", 200_000))}}],"n":2147483647,"max_tokens":16384}""";
+
+        Assert.Equal(long.MaxValue, ByBytes(body).Micros);
+    }
+
     [Theory]
-    [InlineData(200_000)]
     [InlineData(300_000)]
     public void ByBytes_MoreCompletionsThanACostCanHold_IsRefusedNotWrapped(int prompts)
     {

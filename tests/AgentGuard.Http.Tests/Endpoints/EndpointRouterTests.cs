@@ -30,6 +30,8 @@ public sealed class EndpointRouterTests
     [InlineData("https://r.openai.azure.com/openai/deployments/d1/completions?api-version=2024-10-21", "Completions", "d1")]
     [InlineData("https://r.openai.azure.com/openai/v1/responses", "Responses", null)]
     [InlineData("https://r.openai.azure.com/openai/v1/chat/completions", "ChatCompletions", null)]
+    [InlineData("https://r.openai.azure.com/openai/responses?api-version=2025-04-01-preview", "Responses", null)]
+    [InlineData("https://p.services.ai.azure.com/api/projects/p1/openai/responses?api-version=2025-04-01-preview", "Responses", null)]
     public void AzurePosts_AreGuardedAndNameTheirDeployment(string url, string endpoint, string? deployment)
     {
         var route = Route(HttpMethod.Post, url);
@@ -87,6 +89,7 @@ public sealed class EndpointRouterTests
     [Theory]
     [InlineData("https://api.openai.com/v1/responses/resp_68af3c2b9e?include[]=x", "resp_68af3c2b9e")]
     [InlineData("https://r.openai.azure.com/openai/v1/responses/resp_1", "resp_1")]
+    [InlineData("https://r.openai.azure.com/openai/responses/resp_1?api-version=2025-04-01-preview", "resp_1")]
     public void GetOfAResponse_IsARetrieval(string url, string id)
     {
         var route = Route(HttpMethod.Get, url);
@@ -94,6 +97,10 @@ public sealed class EndpointRouterTests
         Assert.Equal(RouteAction.RetrieveResponse, route.Action);
         Assert.Equal(id, route.ResponseId);
     }
+
+    [Fact]
+    public void OpenAIPathWithoutApiVersion_IsNotAzure() =>
+        Assert.False(Route(HttpMethod.Post, "https://proxy.example/openai/responses").IsAzure);
 
     [Fact]
     public void RelativeUri_IsRoutedByItsPath()

@@ -61,6 +61,29 @@ public sealed class DoubleGuardTests
         Assert.Equal(h.Meter.TotalBilledMicros, h.SpentMicros);
     }
 
+    [Fact]
+    public async Task ARetryOutsideTheGuard_OfAStreamTheGuardAskedForUsage_StillHidesTheUsageChunk()
+    {
+        await using var h = await GuardHarness.StartAsync();
+        using var http = new HttpClient(new SendTwiceHandler
+        {
+            InnerHandler = new BudgetGuardHandler(h.Session, h.Options) { InnerHandler = new SocketsHttpHandler() },
+        }) { BaseAddress = h.Server.BaseUrl };
+
+        using var response = await http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(ChatBodies.Simple(maxTokens: 20, stream: true)), Ct);
+        string stream = await response.Content.ReadAsStringAsync(Ct);
+
+        // The second attempt's body already asks for usage (the guard added it on the first): the caller never did.
+        Assert.DoesNotContain("\"choices\":[]", stream, StringComparison.Ordinal);
+        Assert.Contains("[DONE]", stream, StringComparison.Ordinal);
+        Assert.Equal(2, h.Meter.BilledRequests);
+        Assert.Equal(2, h.Session.GetSummary().Calls);
+
+        // The first attempt's stream was disposed unread, so it is charged its reservation; the second settles from usage.
+        Assert.True(h.SpentMicros >= h.Meter.TotalBilledMicros);
+        Assert.Equal(0, h.ReservedMicros);
+    }
+
     /// <summary>Sends each request twice, as a retry handler does after a failed attempt.</summary>
     private sealed class SendTwiceHandler : DelegatingHandler
     {

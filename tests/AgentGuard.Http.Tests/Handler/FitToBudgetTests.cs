@@ -118,6 +118,35 @@ public sealed class FitToBudgetTests
     }
 
     [Fact]
+    public async Task ABodyTheRewriteCannotHold_IsRefusedCleanly_AndItsReservationReleased()
+    {
+        // The one-pass reader takes the last of two equal members (as OpenAI's parser does); a DOM rewrite cannot hold them.
+        await using var h = await GuardHarness.StartAsync(configure: o => o.DefaultMaxOutputTokens = 100);
+        const string Body = """{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}],"n":1,"n":1}""";
+
+        var refusal = await Assert.ThrowsAsync<UnboundedRequestException>(() => h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(Body), Ct));
+
+        Assert.Equal(UnboundedRequestReason.MalformedBody, refusal.Reason);
+        Assert.Contains("could not write its changes into the body", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(0, h.Meter.TotalRequests);
+        Assert.Equal(0, h.ReservedMicros);
+        Assert.Equal(0, h.SpentMicros);
+    }
+
+    [Fact]
+    public async Task ADeeplyNestedBody_GetsItsCapWritten()
+    {
+        await using var h = await GuardHarness.StartAsync(configure: o => o.DefaultMaxOutputTokens = 100);
+        string nested = string.Concat(Enumerable.Repeat("{\"a\":", 80)) + "1" + new string('}', 80);
+        string body = $$"""{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}],"metadata_x":{{nested}}}""";
+
+        using var response = await h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(body), Ct);
+
+        Assert.Contains("\"max_completion_tokens\":100", h.Meter.RequestBodies.Single(), StringComparison.Ordinal);
+        Assert.Equal(h.Meter.TotalBilledMicros, h.SpentMicros);
+    }
+
+    [Fact]
     public async Task PriceMultiplier_ScalesReservationsAndSettledCosts()
     {
         await using var h = await GuardHarness.StartAsync(configure: o => o.PriceMultiplier = 1.1m);

@@ -243,6 +243,20 @@ public sealed class ChatCompletionRequestReaderTests
         Assert.Equal(body.Length - request.Images.UrlBytes, request.TextBytes);
     }
 
+    [Theory]
+    [InlineData("original")]
+    [InlineData("ultra")]
+    [InlineData("1")]
+    public void Read_ImageWithADetailLevelWithoutARule_IsRefused(string detail)
+    {
+        string body = $$$"""{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/y.png","detail":"{{{detail}}}"}}]}]}""";
+
+        var ex = Assert.Throws<UnboundedRequestException>(() => Read(body));
+
+        Assert.Equal(UnboundedRequestReason.UnsupportedContent, ex.Reason);
+        Assert.Contains($"detail '{detail}'", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Read_TextOnly_HasNoImages() => Assert.Null(Read("""{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"a"}]}]}""").Images);
 

@@ -146,10 +146,23 @@ public sealed class ResponsesCostEstimatorTests
     }
 
     [Theory]
+    [InlineData("computer_use_preview")]
+    [InlineData("function")]
+    [InlineData("local_shell")]
+    public void ByBytes_ToolsTheCallerRuns_NeedNoFeeAndAddNoTurns(string tool)
+    {
+        // The response ends at the call of a tool the caller runs: the next turn is a request of its own.
+        var request = Read($$"""{"model":"gpt-4o","input":"Hi","max_output_tokens":100,"tools":[{"type":"{{tool}}"}]}""");
+
+        var bound = ResponsesCostEstimator.ByBytes(request, Resolve("gpt-4o"), ServiceTier.Standard, EstimationContext.Default);
+
+        Assert.Equal(100, bound.OutputTokens);
+    }
+
+    [Theory]
     [InlineData("code_interpreter", "code_interpreter")]
     [InlineData("image_generation", "image_generation")]
     [InlineData("mcp", "mcp")]
-    [InlineData("computer_use_preview", "computer_use_preview")]
     [InlineData("file_search_2026_01_01", "file_search_2026_01_01")]
     public void ByBytes_HostedToolWithoutAFee_IsRefusedNamingTheToolAndTheOption(string tool, string configured)
     {

@@ -75,7 +75,7 @@ public sealed class ResponsesUsageReaderTests
 
         var calls = response.Usage!.Value.HostedToolCalls!;
         Assert.Equal(
-            new Dictionary<string, int> { ["web_search"] = 2, ["file_search"] = 1, ["code_interpreter"] = 1, ["image_generation"] = 1, ["mcp"] = 1, ["computer_use_preview"] = 1 },
+            new Dictionary<string, int> { ["web_search"] = 2, ["file_search"] = 1, ["code_interpreter"] = 1, ["image_generation"] = 1, ["mcp"] = 1 },
             calls.OrderBy(c => c.Key).ToDictionary());
     }
 

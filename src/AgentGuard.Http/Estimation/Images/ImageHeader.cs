@@ -136,11 +136,11 @@ internal static class ImageHeader
             w = BinaryPrimitives.ReadUInt32BigEndian(file[16..]);
             h = BinaryPrimitives.ReadUInt32BigEndian(file[20..]);
         }
-        else if (file.Length >= 10 && (file.StartsWith("GIF87a"u8) || file.StartsWith("GIF89a"u8)))
+        else if (file.StartsWith("GIF8"u8))
         {
-            // The logical screen descriptor.
-            w = BinaryPrimitives.ReadUInt16LittleEndian(file[6..]);
-            h = BinaryPrimitives.ReadUInt16LittleEndian(file[8..]);
+            // A GIF's logical screen does not bound its frames (a frame may reach beyond it, and decoders grow the image
+            // to cover it): its size is not known from the header, so the image is bounded by its family's worst case.
+            return false;
         }
         else if (file.Length >= 16 && file.StartsWith("RIFF"u8) && file[8..12].SequenceEqual("WEBP"u8))
         {
