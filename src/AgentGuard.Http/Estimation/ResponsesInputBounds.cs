@@ -106,7 +106,8 @@ internal static class ResponsesInputBounds
     /// <summary>The input the request brings in without showing it.</summary>
     private static long Hidden(ResponsesRequest request, long window, EstimationContext context)
     {
-        if (request.HasConversation || request.HasPrompt || request.HasServerSideItems)
+        // MCP servers' tool lists are read into the context before the first turn: their size is not in the body.
+        if (request.HasConversation || request.HasPrompt || request.HasServerSideItems || request.HostedToolTypes.Contains("mcp"))
         {
             return window;
         }

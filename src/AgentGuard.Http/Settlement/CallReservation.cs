@@ -60,9 +60,11 @@ internal sealed class CallReservation
     /// </summary>
     public ValueTask SettleFromUsageAsync(TokenUsage usage, bool async)
     {
-        if (usage.ResponseId is { } responseId)
+        // Remembered even when settled already (a stream disposed first): a later previous_response_id is bounded by it. Not a
+        // response whose hosted tools ran: their last results (search results, a generated image) enter the next request's
+        // context without having been counted in this one's tokens, so a continuation of it is bounded as unknown.
+        if (usage.ResponseId is { } responseId && usage.HostedToolCalls is not { Count: > 0 })
         {
-            // Remembered even when settled already (a stream disposed first): a later previous_response_id is bounded by it.
             _session.ResponseTokens.Remember(responseId, usage.PromptTokens + usage.CompletionTokens);
         }
 

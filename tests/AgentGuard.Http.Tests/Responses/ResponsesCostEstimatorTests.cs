@@ -145,6 +145,20 @@ public sealed class ResponsesCostEstimatorTests
         Assert.Equal(bound.Input.Upper + (3 * 128_000), bound.InputTokens);
     }
 
+    [Fact]
+    public void ByBytes_McpTools_AddAWindowForTheToolListsTheServerReads()
+    {
+        var context = EstimationContext.Default with
+        {
+            HostedToolFees = new Dictionary<string, decimal> { ["mcp"] = 0m }.ToFrozenDictionary(StringComparer.Ordinal),
+        };
+        var request = Read("""{"model":"gpt-4o","input":"Hi","max_output_tokens":100,"max_tool_calls":0,"tools":[{"type":"mcp","server_label":"s","server_url":"https://x"}]}""");
+
+        var bound = ResponsesCostEstimator.ByBytes(request, Resolve("gpt-4o"), ServiceTier.Standard, context);
+
+        Assert.Equal(128_000, bound.InputTokens);
+    }
+
     [Theory]
     [InlineData("computer_use_preview")]
     [InlineData("function")]

@@ -274,6 +274,9 @@ public sealed class ResponsesEndToEndTests
         Assert.Equal(1, call.HostedToolCalls);
         Assert.Equal(0.01m, call.ToolFeesUsd);
         Assert.Equal(h.Meter.TotalBilledMicros, h.SpentMicros);
+
+        // Its tools' last results enter a continuation's context uncounted: a continuation is bounded as unknown.
+        Assert.False(h.Session.ResponseTokens.TryGet(response.Id, out _));
     }
 
     [Fact]
