@@ -1,12 +1,11 @@
 using System.Globalization;
+using AgentGuard.Benchmarks.Shared;
 using AgentGuard.Http.Benchmarks.Support;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
-using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace AgentGuard.Http.Benchmarks;
 
@@ -16,49 +15,20 @@ namespace AgentGuard.Http.Benchmarks;
 /// </summary>
 public static class BenchConfig
 {
-    public static IConfig Create(string[] args)
-    {
-        var config = ManualConfig.Create(DefaultConfig.Instance)
-            .AddDiagnoser(MemoryDiagnoser.Default)
-            .AddColumn(StatisticColumn.Median, new AddedTimeColumn(), Throughputs.Column)
-            .WithOption(ConfigOptions.JoinSummary, false);
-        if (!args.Any(a => a is "--job" or "-j"))
-        {
-            // A few iterations of half a second each, in this process: enough for medians, minutes in all.
-            config.AddJob(Job.Default
-                .WithWarmupCount(3)
-                .WithIterationCount(7)
-                .WithToolchain(InProcessEmitToolchain.Instance)
-                .WithId("Short-InProcess"));
-        }
-
-        return config;
-    }
+    // A few iterations of half a second each, in this process: enough for medians, minutes in all.
+    public static IConfig Create(string[] args) =>
+        BenchmarkSetup.Create(args, Job.Default.WithWarmupCount(3).WithIterationCount(7), new AddedTimeColumn(), Throughputs.Column);
 }
 
 /// <summary>Median minus the baseline's median: the microseconds the guard adds to the raw call.</summary>
-public sealed class AddedTimeColumn : IColumn
+public sealed class AddedTimeColumn() : SummaryColumn(
+    "Added (median)",
+    ColumnCategory.Baseline,
+    priorityInCategory: 1,
+    isNumeric: true,
+    "The median minus the baseline's median (the raw call): what the guard adds to each call.")
 {
-    public string Id => nameof(AddedTimeColumn);
-
-    public string ColumnName => "Added (median)";
-
-    public bool AlwaysShow => true;
-
-    public ColumnCategory Category => ColumnCategory.Baseline;
-
-    public int PriorityInCategory => 1;
-
-    public bool IsNumeric => true;
-
-    public UnitType UnitType => UnitType.Dimensionless;
-
-    public string Legend => "The median minus the baseline's median (the raw call): what the guard adds to each call.";
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
-        GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-    public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+    public override string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var baseline = summary.GetBaseline(summary.GetLogicalGroupKey(benchmarkCase));
         var current = summary[benchmarkCase]?.ResultStatistics;
@@ -77,9 +47,7 @@ public sealed class AddedTimeColumn : IColumn
         return addedMicroseconds.ToString(Math.Abs(addedMicroseconds) >= 100 ? "+#,0;-#,0" : "+0.0;-0.0", CultureInfo.InvariantCulture) + " μs";
     }
 
-    public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-    public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => c.Descriptor.Baseline);
+    public override bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => c.Descriptor.Baseline);
 }
 
 /// <summary>
@@ -103,28 +71,14 @@ public static class Throughputs
     public static T Param<T>(BenchmarkCase benchmarkCase, string name) =>
         (T)benchmarkCase.Parameters[name];
 
-    private sealed class ThroughputColumn : IColumn
+    private sealed class ThroughputColumn() : SummaryColumn(
+        "Throughput (median)",
+        ColumnCategory.Custom,
+        priorityInCategory: 0,
+        isNumeric: false,
+        "What one operation processes, per second of its median time.")
     {
-        public string Id => nameof(ThroughputColumn);
-
-        public string ColumnName => "Throughput (median)";
-
-        public bool AlwaysShow => true;
-
-        public ColumnCategory Category => ColumnCategory.Custom;
-
-        public int PriorityInCategory => 0;
-
-        public bool IsNumeric => false;
-
-        public UnitType UnitType => UnitType.Dimensionless;
-
-        public string Legend => "What one operation processes, per second of its median time.";
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
-            GetValue(summary, benchmarkCase, SummaryStyle.Default);
-
-        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        public override string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
         {
             Func<BenchmarkCase, (double Amount, string Unit)?>? source;
             lock (s_sources)
@@ -142,9 +96,7 @@ public static class Throughputs
             return Format(perSecond) + " " + amount.Unit + "/s";
         }
 
-        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
-
-        public bool IsAvailable(Summary summary)
+        public override bool IsAvailable(Summary summary)
         {
             lock (s_sources)
             {

@@ -41,8 +41,8 @@ public class ConcurrencyBenchmarks
         else
         {
             _endpoint = Clients.InMemoryEndpoint.OriginalString;
-            _raw = Clients.Raw(InMemoryOpenAIHandler.Json());
-            _guarded = Clients.Guarded(InMemoryOpenAIHandler.Json());
+            _raw = Clients.Raw(InMemoryOpenAIHandler.Json(ChatResponses.Json));
+            _guarded = Clients.Guarded(InMemoryOpenAIHandler.Json(ChatResponses.Json));
         }
     }
 

@@ -1,3 +1,4 @@
+using AgentGuard.FakeOpenAI;
 using AgentGuard.Http.Benchmarks.Support;
 using BenchmarkDotNet.Attributes;
 
@@ -44,7 +45,7 @@ public class OverheadInMemoryBenchmarks
     [Benchmark]
     public Task<long> Guarded() => CallAsync(_guarded);
 
-    private InMemoryOpenAIHandler NewInner() => Stream ? InMemoryOpenAIHandler.EventStream(contentEvents: 20) : InMemoryOpenAIHandler.Json();
+    private InMemoryOpenAIHandler NewInner() => Stream ? InMemoryOpenAIHandler.EventStream(ChatResponses.Sse(contentEvents: 20)) : InMemoryOpenAIHandler.Json(ChatResponses.Json);
 
     private async Task<long> CallAsync(HttpClient client) => Stream
         ? await Calls.StreamAsync(client, s_endpoint, _body, _buffer)

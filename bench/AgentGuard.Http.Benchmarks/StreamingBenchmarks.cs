@@ -1,3 +1,4 @@
+using AgentGuard.FakeOpenAI;
 using AgentGuard.Http.Benchmarks.Support;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
@@ -50,10 +51,10 @@ public class StreamingBenchmarks
         {
             _longEndpoint = _shortEndpoint = Clients.InMemoryEndpoint.OriginalString;
             int eventsPerRead = Transport == StreamTransport.InMemory1 ? 1 : 16;
-            _raw = Clients.Raw(InMemoryOpenAIHandler.EventStream(LongStreamEvents, eventsPerRead));
-            _guarded = Clients.Guarded(InMemoryOpenAIHandler.EventStream(LongStreamEvents, eventsPerRead));
-            _rawShort = Clients.Raw(InMemoryOpenAIHandler.EventStream(ShortStreamEvents, eventsPerRead));
-            _guardedShort = Clients.Guarded(InMemoryOpenAIHandler.EventStream(ShortStreamEvents, eventsPerRead));
+            _raw = Clients.Raw(InMemoryOpenAIHandler.EventStream(ChatResponses.Sse(LongStreamEvents), eventsPerRead));
+            _guarded = Clients.Guarded(InMemoryOpenAIHandler.EventStream(ChatResponses.Sse(LongStreamEvents), eventsPerRead));
+            _rawShort = Clients.Raw(InMemoryOpenAIHandler.EventStream(ChatResponses.Sse(ShortStreamEvents), eventsPerRead));
+            _guardedShort = Clients.Guarded(InMemoryOpenAIHandler.EventStream(ChatResponses.Sse(ShortStreamEvents), eventsPerRead));
         }
     }
 

@@ -1,3 +1,4 @@
+using AgentGuard.FakeOpenAI;
 using AgentGuard.Http.Benchmarks.Support;
 using BenchmarkDotNet.Attributes;
 
@@ -24,8 +25,8 @@ public class UsageInjectionBenchmarks
     public void Setup()
     {
         _body = ChatRequests.Body(PromptTokens, stream: true, includeUsage: false);
-        _raw = Clients.Raw(InMemoryOpenAIHandler.EventStream(contentEvents: 20));
-        _guarded = Clients.Guarded(InMemoryOpenAIHandler.EventStream(contentEvents: 20));
+        _raw = Clients.Raw(InMemoryOpenAIHandler.EventStream(ChatResponses.Sse(contentEvents: 20)));
+        _guarded = Clients.Guarded(InMemoryOpenAIHandler.EventStream(ChatResponses.Sse(contentEvents: 20)));
     }
 
     [GlobalCleanup]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AgentGuard.FakeOpenAI;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -40,7 +41,7 @@ public sealed class CannedSseServer : IAsyncDisposable
         foreach (int events in eventCounts)
         {
             var body = ChatResponses.Sse(events);
-            server._streams[events] = (body, ChatResponses.EventEnds(body));
+            server._streams[events] = (body, InMemoryOpenAIHandler.EventEnds(body));
         }
 
         app.Run(server.AnswerAsync);

@@ -23,21 +23,6 @@ public static class ChatResponses
     /// </summary>
     public static byte[] Sse(int contentEvents) => Encoding.UTF8.GetBytes(SseText(contentEvents));
 
-    /// <summary>The offsets where each event of <paramref name="sse"/> ends (after its blank line).</summary>
-    public static int[] EventEnds(byte[] sse)
-    {
-        var ends = new List<int>();
-        for (int i = 1; i < sse.Length; i++)
-        {
-            if (sse[i] == (byte)'\n' && sse[i - 1] == (byte)'\n')
-            {
-                ends.Add(i + 1);
-            }
-        }
-
-        return [.. ends];
-    }
-
     private static string SseText(int contentEvents)
     {
         const string Head = "data: {\"id\":\"" + Id + "\",\"object\":\"chat.completion.chunk\",\"created\":1767225600,"

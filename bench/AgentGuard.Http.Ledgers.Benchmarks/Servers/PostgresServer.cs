@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using AgentGuard.Testing.Servers;
 
 namespace AgentGuard.Http.Ledgers.Benchmarks.Servers;
 
@@ -13,12 +13,12 @@ public sealed class PostgresServer : IDisposable
 {
     private static readonly Lazy<PostgresServer> s_shared = new(StartShared);
 
-    private readonly string? _directory;
+    private readonly PostgresCluster? _cluster;
 
-    private PostgresServer(string connectionString, string? directory)
+    private PostgresServer(string connectionString, PostgresCluster? cluster)
     {
         ConnectionString = connectionString;
-        _directory = directory;
+        _cluster = cluster;
     }
 
     /// <summary>The one server of this process's benchmarks.</summary>
@@ -28,35 +28,22 @@ public sealed class PostgresServer : IDisposable
     public string ConnectionString { get; }
 
     /// <summary>The postmaster's process id, when this process started the server.</summary>
-    public int? PostmasterPid => _directory is not null && File.Exists(Path.Combine(DataDirectory, "postmaster.pid"))
-        ? int.Parse(File.ReadLines(Path.Combine(DataDirectory, "postmaster.pid")).First(), System.Globalization.CultureInfo.InvariantCulture)
-        : null;
-
-    private static string User => Environment.GetEnvironmentVariable("AGENTGUARD_PG_USER") is { Length: > 0 } user ? user : "agentguard-pg";
-
-    private string DataDirectory => Path.Combine(_directory!, "data");
+    public int? PostmasterPid => _cluster?.PostmasterPid;
 
     /// <summary>Starts a private server; <paramref name="settings"/> adds <c>-c name=value</c> settings (for profiling).</summary>
     public static PostgresServer Start(params string[] settings)
     {
-        string initDb = Tools.Find("initdb") ?? throw new InvalidOperationException("PostgreSQL's initdb is not on the PATH.");
-        string pgCtl = Tools.Find("pg_ctl") ?? throw new InvalidOperationException("PostgreSQL's pg_ctl is not on the PATH.");
-        int port = Tools.FreePort();
-        string directory = Tools.NewDirectory("agentguard-bench-pg-");
+        _ = PostgresCluster.InitDb ?? throw new InvalidOperationException("PostgreSQL's initdb is not on the PATH.");
+        _ = PostgresCluster.PgCtl ?? throw new InvalidOperationException("PostgreSQL's pg_ctl is not on the PATH.");
+        int port = ServerTools.FreePort();
+        var cluster = new PostgresCluster(Tools.NewDirectory("agentguard-bench-pg-"), port, maxConnections: 200, TimeSpan.FromMinutes(2));
         var server = new PostgresServer(
             $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Timeout=10;Command Timeout=60;Maximum Pool Size=64",
-            directory);
+            cluster);
         try
         {
-            if (Environment.IsPrivilegedProcess)
-            {
-                Run("chown", ["-R", User, directory], asUser: false);
-            }
-
-            Run(initDb, ["-D", server.DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"]);
-            string options = $"-p {port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=200"
-                + string.Concat(settings.Select(setting => " -c " + setting));
-            Run(pgCtl, ["-D", server.DataDirectory, "-l", Path.Combine(directory, "server.log"), "-w", "-t", "60", "-o", options, "start"]);
+            cluster.InitAsync().GetAwaiter().GetResult();
+            cluster.StartAsync(settings).GetAwaiter().GetResult();
             return server;
         }
         catch
@@ -68,24 +55,24 @@ public sealed class PostgresServer : IDisposable
 
     public void Dispose()
     {
-        if (_directory is null)
+        if (_cluster is null)
         {
             return;
         }
 
-        if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")) && Tools.Find("pg_ctl") is { } pgCtl)
+        if (_cluster.HasPostmaster && PostgresCluster.PgCtl is not null)
         {
             try
             {
-                Run(pgCtl, ["-D", DataDirectory, "-m", "immediate", "-w", "stop"]);
+                _cluster.StopAsync().GetAwaiter().GetResult();
             }
-            catch (InvalidOperationException)
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
             {
-                // Already stopped.
+                // Already stopped (or killed, when pg_ctl did not finish).
             }
         }
 
-        Tools.TryDelete(_directory);
+        Tools.TryDelete(_cluster.Directory);
     }
 
     private static PostgresServer StartShared()
@@ -98,41 +85,5 @@ public sealed class PostgresServer : IDisposable
         var server = Start();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
         return server;
-    }
-
-    private static void Run(string program, IReadOnlyList<string> arguments, bool asUser = true)
-    {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (asUser && Environment.IsPrivilegedProcess)
-        {
-            start.FileName = "runuser";
-            foreach (string argument in (string[])["-u", User, "--", program])
-            {
-                start.ArgumentList.Add(argument);
-            }
-        }
-        else
-        {
-            start.FileName = program;
-        }
-
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(120_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} did not finish in 2 minutes.");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {output.Result} {error.Result}");
-        }
     }
 }

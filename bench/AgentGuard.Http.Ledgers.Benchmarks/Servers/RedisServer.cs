@@ -1,8 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
+using AgentGuard.Testing.Servers;
 
 namespace AgentGuard.Http.Ledgers.Benchmarks.Servers;
 
@@ -15,10 +11,10 @@ public sealed class RedisServer : IDisposable
 {
     private static readonly Lazy<RedisServer> s_shared = new(StartShared);
 
-    private readonly Process? _process;
+    private readonly RedisProcess? _process;
     private readonly string? _directory;
 
-    private RedisServer(string configuration, Process? process, string? directory)
+    private RedisServer(string configuration, RedisProcess? process, string? directory)
     {
         Configuration = configuration;
         _process = process;
@@ -32,34 +28,22 @@ public sealed class RedisServer : IDisposable
     public string Configuration { get; }
 
     /// <summary>The server's process id, when this process started it.</summary>
-    public int? ProcessId => _process?.Id;
+    public int? ProcessId => _process?.ProcessId;
 
     /// <summary>Starts a private server with <c>appendonly yes</c>, <c>appendfsync always</c>, no snapshots.</summary>
     public static RedisServer Start()
     {
-        string binary = Tools.Find("redis-server") ?? throw new InvalidOperationException("redis-server is not installed (apt-get install redis-server).");
-        int port = Tools.FreePort();
-        string directory = Tools.NewDirectory("agentguard-bench-redis-");
-        var start = new ProcessStartInfo(binary) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in new[]
+        if (RedisProcess.Binary is null)
         {
-            "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", directory,
-            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
-            "--logfile", Path.Combine(directory, "redis.log"),
-        })
-        {
-            start.ArgumentList.Add(argument);
+            throw new InvalidOperationException(RedisProcess.NotInstalled + ".");
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        process.OutputDataReceived += static (_, _) => { };
-        process.ErrorDataReceived += static (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var server = new RedisServer($"127.0.0.1:{port}", process, directory);
+        int port = ServerTools.FreePort();
+        string directory = Tools.NewDirectory("agentguard-bench-redis-");
+        var server = new RedisServer($"127.0.0.1:{port}", new RedisProcess(directory, port), directory);
         try
         {
-            server.WaitUntilReady(port);
+            server._process!.StartAsync(TimeSpan.FromSeconds(30)).GetAwaiter().GetResult();
             return server;
         }
         catch
@@ -71,10 +55,17 @@ public sealed class RedisServer : IDisposable
 
     public void Dispose()
     {
-        if (_process is { HasExited: false })
+        if (_process is { IsRunning: true })
         {
             _process.Kill();
-            _process.WaitForExit(15_000);
+            try
+            {
+                _process.WaitForExitAsync().GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                // Not gone within 15 seconds: it was killed, and goes in its own time.
+            }
         }
 
         _process?.Dispose();
@@ -91,43 +82,5 @@ public sealed class RedisServer : IDisposable
         var server = Start();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Dispose();
         return server;
-    }
-
-    // Ready when it answers PING with PONG.
-    private void WaitUntilReady(int port)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (_process!.HasExited)
-            {
-                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode}: {Tools.ReadOrEmpty(Path.Combine(_directory!, "redis.log"))}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                var stream = client.GetStream();
-                stream.Write("PING\r\n"u8);
-                var buffer = new byte[64];
-                int read = stream.Read(buffer);
-                if (Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-            catch (SocketException)
-            {
-                // Not listening yet.
-            }
-
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30))
-            {
-                throw new TimeoutException($"redis-server on port {port} did not become ready.");
-            }
-
-            Thread.Sleep(20);
-        }
     }
 }

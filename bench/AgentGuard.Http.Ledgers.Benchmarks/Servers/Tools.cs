@@ -1,23 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace AgentGuard.Http.Ledgers.Benchmarks.Servers;
 
-/// <summary>What starting a private server needs: programs on the PATH, free ports, directories on the disk.</summary>
+/// <summary>Directories on the disk for the stores (the servers' programs and ports: <see cref="AgentGuard.Testing.Servers.ServerTools"/>).</summary>
 internal static class Tools
 {
-    public static string? Find(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, program))
-            .FirstOrDefault(File.Exists);
-
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>A new directory under <c>AGENTGUARD_BENCH_DIR</c> when set, else the temporary directory.</summary>
     public static string NewDirectory(string prefix)
     {
@@ -43,18 +28,6 @@ internal static class Tools
         catch (UnauthorizedAccessException)
         {
             // Likewise.
-        }
-    }
-
-    public static string ReadOrEmpty(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (IOException)
-        {
-            return "";
         }
     }
 }

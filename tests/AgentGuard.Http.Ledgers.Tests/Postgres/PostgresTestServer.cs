@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using AgentGuard.Testing.Servers;
 using Npgsql;
 
 namespace AgentGuard.Http.Ledgers.Tests.Postgres;
@@ -13,32 +12,25 @@ namespace AgentGuard.Http.Ledgers.Tests.Postgres;
 /// </summary>
 internal sealed class PostgresTestServer : IAsyncDisposable
 {
-    private const string DefaultUser = "agentguard-pg";
-
     private static readonly Lazy<Task<PostgresTestServer>> s_shared = new(StartSharedAsync);
+
+    private readonly PostgresCluster _cluster;
 
     private PostgresTestServer(string directory, int port)
     {
-        Directory = directory;
-        Port = port;
+        _cluster = new PostgresCluster(directory, port, maxConnections: 400, TimeSpan.FromSeconds(90));
     }
 
-    public string Directory { get; }
+    public string Directory => _cluster.Directory;
 
-    public int Port { get; }
+    public int Port => _cluster.Port;
 
-    private string DataDirectory => Path.Combine(Directory, "data");
-
-    private static string? InitDb { get; } = FindOnPath("initdb");
-
-    private static string? PgCtl { get; } = FindOnPath("pg_ctl");
-
-    private static string User => Environment.GetEnvironmentVariable("AGENTGUARD_PG_USER") is { Length: > 0 } user ? user : DefaultUser;
+    private static string User => PostgresCluster.User;
 
     /// <summary>Skips the test when PostgreSQL cannot be run here, or fails it when the environment requires the servers (CI).</summary>
     public static void SkipUnlessAvailable()
     {
-        string? reason = InitDb is null || PgCtl is null ? "PostgreSQL's initdb and pg_ctl are not on the PATH"
+        string? reason = PostgresCluster.InitDb is null || PostgresCluster.PgCtl is null ? "PostgreSQL's initdb and pg_ctl are not on the PATH"
             : Environment.IsPrivilegedProcess && !UserExists(User) ? $"running as root needs the user '{User}' to run PostgreSQL (useradd --system --create-home {User})"
             : null;
         if (reason is null)
@@ -66,15 +58,10 @@ internal sealed class PostgresTestServer : IAsyncDisposable
     {
         SkipUnlessAvailable();
         var directory = System.IO.Directory.CreateTempSubdirectory("agentguard-pg-").FullName;
-        var server = new PostgresTestServer(directory, FreePort());
+        var server = new PostgresTestServer(directory, ServerTools.FreePort());
         try
         {
-            if (Environment.IsPrivilegedProcess)
-            {
-                await RunAsync("chown", ["-R", User, directory], asUser: false);
-            }
-
-            await RunAsync(InitDb!, ["-D", server.DataDirectory, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync"]);
+            await server._cluster.InitAsync();
             await server.StartAgainAsync();
             return server;
         }
@@ -90,16 +77,13 @@ internal sealed class PostgresTestServer : IAsyncDisposable
         $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Timeout=3;Command Timeout=30;Maximum Pool Size=40;{extra}";
 
     /// <summary>Starts the server (again, after a stop) and waits until it accepts connections.</summary>
-    public Task StartAgainAsync() => RunAsync(PgCtl!, [
-        "-D", DataDirectory, "-l", Path.Combine(Directory, "server.log"), "-w", "-t", "60",
-        "-o", $"-p {Port} -k {Directory} -c listen_addresses=127.0.0.1 -c fsync=on -c synchronous_commit=on -c max_connections=400",
-        "start"]);
+    public Task StartAgainAsync() => _cluster.StartAsync();
 
     /// <summary>
     /// Stops the server: <c>immediate</c> is a crash (no checkpoint, every backend killed: recovery replays the WAL on
     /// the next start), <c>fast</c> a clean shutdown.
     /// </summary>
-    public Task StopAsync(string mode = "immediate") => RunAsync(PgCtl!, ["-D", DataDirectory, "-m", mode, "-w", "stop"]);
+    public Task StopAsync(string mode = "immediate") => _cluster.StopAsync(mode);
 
     /// <summary>The database's clock.</summary>
     public async Task<DateTimeOffset> NowAsync()
@@ -138,7 +122,7 @@ internal sealed class PostgresTestServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (File.Exists(Path.Combine(DataDirectory, "postmaster.pid")))
+        if (_cluster.HasPostmaster)
         {
             try
             {
@@ -169,50 +153,6 @@ internal sealed class PostgresTestServer : IAsyncDisposable
         return server;
     }
 
-    private static async Task RunAsync(string program, IReadOnlyList<string> arguments, bool asUser = true)
-    {
-        var start = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (asUser && Environment.IsPrivilegedProcess)
-        {
-            start.FileName = "runuser";
-            foreach (string argument in (string[])["-u", User, "--", program])
-            {
-                start.ArgumentList.Add(argument);
-            }
-        }
-        else
-        {
-            start.FileName = program;
-        }
-
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} exited with {process.ExitCode}: {await output} {await error}");
-        }
-    }
-
     private static bool UserExists(string user) =>
         File.Exists("/etc/passwd") && File.ReadLines("/etc/passwd").Any(line => line.StartsWith(user + ":", StringComparison.Ordinal));
-
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(directory => Path.Combine(directory, program))
-            .FirstOrDefault(File.Exists);
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

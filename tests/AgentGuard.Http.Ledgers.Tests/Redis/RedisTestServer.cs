@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using AgentGuard.Testing.Servers;
 
 namespace AgentGuard.Http.Ledgers.Tests.Redis;
 
@@ -19,12 +19,15 @@ internal sealed class RedisTestServer : IAsyncDisposable
 
     private static readonly Lazy<Task<RedisTestServer>> s_shared = new(StartSharedAsync);
 
-    private Process? _process;
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly RedisProcess _process;
 
     private RedisTestServer(string directory, int port)
     {
         Directory = directory;
         Port = port;
+        _process = new RedisProcess(directory, port);
     }
 
     /// <summary>The server's data directory (its AOF files).</summary>
@@ -35,17 +38,15 @@ internal sealed class RedisTestServer : IAsyncDisposable
     /// <summary>A StackExchange.Redis configuration string for this server.</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 
-    private static string? Binary { get; } = FindOnPath("redis-server");
-
     /// <summary>Skips the test when redis-server is not installed, or fails it when the environment requires the servers (CI).</summary>
     public static void SkipUnlessInstalled()
     {
-        if (Binary is not null)
+        if (RedisProcess.Binary is not null)
         {
             return;
         }
 
-        const string reason = "redis-server is not installed (apt-get install redis-server)";
+        const string reason = RedisProcess.NotInstalled;
         if (Environment.GetEnvironmentVariable("AGENTGUARD_REQUIRE_SERVICES") == "1")
         {
             Assert.Fail(reason + ", and AGENTGUARD_REQUIRE_SERVICES=1 requires it.");
@@ -67,8 +68,8 @@ internal sealed class RedisTestServer : IAsyncDisposable
         SkipUnlessInstalled();
         string directory = Path.Combine(Path.GetTempPath(), "agentguard-redis-" + Guid.NewGuid().ToString("N")[..12]);
         System.IO.Directory.CreateDirectory(directory);
-        var server = new RedisTestServer(directory, FreePort());
-        await server.RunAsync();
+        var server = new RedisTestServer(directory, ServerTools.FreePort());
+        await server._process.StartAsync(ReadyTimeout);
         return server;
     }
 
@@ -83,28 +84,28 @@ internal sealed class RedisTestServer : IAsyncDisposable
             await stream.FlushAsync();
         }
 
-        await WaitForExitAsync();
+        await _process.WaitForExitAsync();
     }
 
     /// <summary>Kills the server with SIGKILL: nothing is flushed that was not on disk already.</summary>
     public async Task KillAsync()
     {
-        _process?.Kill();
-        await WaitForExitAsync();
+        _process.Kill();
+        await _process.WaitForExitAsync();
     }
 
     /// <summary>Starts the server again on the same directory and port (it replays its AOF).</summary>
-    public Task RestartAsync() => RunAsync();
+    public Task RestartAsync() => _process.StartAsync(ReadyTimeout);
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_process.IsRunning)
         {
             _process.Kill();
-            await WaitForExitAsync();
+            await _process.WaitForExitAsync();
         }
 
-        _process?.Dispose();
+        _process.Dispose();
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
@@ -112,94 +113,6 @@ internal sealed class RedisTestServer : IAsyncDisposable
         catch (IOException)
         {
             // A leftover temp directory is harmless.
-        }
-    }
-
-    private async Task RunAsync()
-    {
-        var start = new ProcessStartInfo(Binary!)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string arg in new[]
-        {
-            "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", Directory,
-            "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no",
-            "--logfile", Path.Combine(Directory, "redis.log"),
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        _process?.Dispose();
-        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start.");
-        _process.OutputDataReceived += static (_, _) => { };
-        _process.ErrorDataReceived += static (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        await WaitUntilReadyAsync();
-    }
-
-    // Ready when it answers PING with PONG (not LOADING while it replays its AOF).
-    private async Task WaitUntilReadyAsync()
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (true)
-        {
-            if (_process!.HasExited)
-            {
-                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode}: {ReadLog()}");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
-                var stream = client.GetStream();
-                await stream.WriteAsync(Encoding.ASCII.GetBytes("PING\r\n"));
-                var buffer = new byte[64];
-                int read = await stream.ReadAsync(buffer);
-                if (Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal))
-                {
-                    return;
-                }
-            }
-            catch (SocketException)
-            {
-                // Not listening yet.
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"redis-server on port {Port} did not become ready: {ReadLog()}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
-
-    private async Task WaitForExitAsync()
-    {
-        if (_process is null)
-        {
-            return;
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await _process.WaitForExitAsync(timeout.Token);
-    }
-
-    private string ReadLog()
-    {
-        try
-        {
-            return File.ReadAllText(Path.Combine(Directory, "redis.log"));
-        }
-        catch (IOException)
-        {
-            return "(no log)";
         }
     }
 
@@ -211,17 +124,4 @@ internal sealed class RedisTestServer : IAsyncDisposable
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return server;
     }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string? FindOnPath(string name) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, name))
-            .FirstOrDefault(File.Exists);
 }

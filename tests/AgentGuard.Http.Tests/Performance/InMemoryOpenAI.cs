@@ -1,14 +1,14 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
+using AgentGuard.FakeOpenAI;
 
 namespace AgentGuard.Http.Tests.Performance;
 
 /// <summary>
-/// An inner handler that answers at once with a canned event stream handed out one event per read, synchronously,
-/// so that everything a read does happens on the caller's thread (where allocations can be counted exactly).
+/// Chat streams for <see cref="InMemoryOpenAIHandler"/>, which answers at once with a canned event stream handed out
+/// one event per read, synchronously, so that everything a read does happens on the caller's thread (where
+/// allocations can be counted exactly).
 /// </summary>
-internal sealed class InMemoryOpenAI(string sse) : HttpMessageHandler
+internal static class InMemoryOpenAI
 {
     public const string Model = "gpt-4o-mini";
 
@@ -36,68 +36,11 @@ internal sealed class InMemoryOpenAI(string sse) : HttpMessageHandler
     {
         var options = new AgentGuardOptions { BudgetUsd = 1_000m, BudgetName = "performance" };
         var session = BudgetedSession.Create(options);
-        return (new HttpMessageInvoker(new BudgetGuardHandler(session, options) { InnerHandler = new InMemoryOpenAI(sse) }), session);
+        return (new HttpMessageInvoker(new BudgetGuardHandler(session, options) { InnerHandler = InMemoryOpenAIHandler.EventStream(sse) }), session);
     }
 
     public static HttpRequestMessage Request(string body) => new(HttpMethod.Post, "https://api.openai.com/v1/chat/completions")
     {
         Content = new StringContent(body, Encoding.UTF8, "application/json"),
     };
-
-    protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken) => Answer();
-
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => Task.FromResult(Answer());
-
-    private HttpResponseMessage Answer() => new(HttpStatusCode.OK)
-    {
-        Content = new StreamContent(new OneEventPerRead(Encoding.UTF8.GetBytes(sse))) { Headers = { ContentType = new MediaTypeHeaderValue("text/event-stream") } },
-    };
-
-    /// <summary>Returns one event (up to its blank line) per read, synchronously.</summary>
-    private sealed class OneEventPerRead(byte[] bytes) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var rest = bytes.AsSpan(_position);
-            int end = rest.IndexOf("\n\n"u8);
-            int n = Math.Min(buffer.Length, end < 0 ? rest.Length : end + 2);
-            rest[..n].CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }

@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
+using AgentGuard.FakeOpenAI;
 
 namespace AgentGuard.Http.Tests.Responses;
 
@@ -34,7 +33,7 @@ public sealed class ResponsesStreamAllocationTests
     {
         var options = new AgentGuardOptions { BudgetUsd = 1_000m, BudgetName = "performance" };
         var session = BudgetedSession.Create(options);
-        using var invoker = new HttpMessageInvoker(new BudgetGuardHandler(session, options) { InnerHandler = new CannedStream(EventStream(deltas)) });
+        using var invoker = new HttpMessageInvoker(new BudgetGuardHandler(session, options) { InnerHandler = InMemoryOpenAIHandler.EventStream(EventStream(deltas)) });
         using var request = new HttpRequestMessage(HttpMethod.Post, "https://api.openai.com/v1/responses")
         {
             Content = new StringContent("""{"model":"gpt-4o-mini","input":"Hello","max_output_tokens":100,"stream":true}""", Encoding.UTF8, "application/json"),
@@ -84,58 +83,5 @@ public sealed class ResponsesStreamAllocationTests
             .Append("{\"id\":\"resp_1\",\"object\":\"response\",\"status\":\"completed\",\"model\":\"gpt-4o-mini\",\"output\":[{\"type\":\"message\",\"id\":\"msg_1\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"words\",\"annotations\":[]}]}],")
             .Append("\"usage\":{\"input_tokens\":10,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":57,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":67}}}\n\n");
         return text.ToString();
-    }
-
-    /// <summary>Answers at once with a canned event stream handed out one event per read, synchronously.</summary>
-    private sealed class CannedStream(string sse) : HttpMessageHandler
-    {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
-            Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)
-            {
-                Content = new StreamContent(new OneEventPerRead(Encoding.UTF8.GetBytes(sse))) { Headers = { ContentType = new MediaTypeHeaderValue("text/event-stream") } },
-            });
-    }
-
-    private sealed class OneEventPerRead(byte[] bytes) : Stream
-    {
-        private int _position;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            var rest = bytes.AsSpan(_position);
-            int end = rest.IndexOf("\n\n"u8);
-            int n = Math.Min(buffer.Length, end < 0 ? rest.Length : end + 2);
-            rest[..n].CopyTo(buffer);
-            _position += n;
-            return n;
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) => ValueTask.FromResult(Read(buffer.Span));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

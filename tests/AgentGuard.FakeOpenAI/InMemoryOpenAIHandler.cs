@@ -1,12 +1,14 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text;
 
-namespace AgentGuard.Http.Benchmarks.Support;
+namespace AgentGuard.FakeOpenAI;
 
 /// <summary>
 /// The innermost handler of an in-memory run: it answers at once, with a fresh response each call, so that what
 /// is measured is the guard (and HttpClient) alone. Like a transport it consumes the request body; an event stream
-/// is handed out a few events per read, as a network connection flushed per event delivers it.
+/// is handed out a few whole events per read (one by default), synchronously, as a network connection flushed per
+/// event delivers it, so that everything a read does happens on the caller's thread.
 /// </summary>
 public sealed class InMemoryOpenAIHandler : HttpMessageHandler
 {
@@ -24,18 +26,33 @@ public sealed class InMemoryOpenAIHandler : HttpMessageHandler
         _eventsPerRead = eventsPerRead;
     }
 
-    /// <summary>Answers every call with a JSON completion.</summary>
-    public static InMemoryOpenAIHandler Json() => new(ChatResponses.Json, null, 0);
+    /// <summary>Answers every call with the JSON <paramref name="body"/>.</summary>
+    public static InMemoryOpenAIHandler Json(byte[] body) => new(body, null, 0);
 
-    /// <summary>Answers every call with an event stream of <paramref name="contentEvents"/> content chunks.</summary>
-    public static InMemoryOpenAIHandler EventStream(int contentEvents, int eventsPerRead = 1)
-    {
-        var sse = ChatResponses.Sse(contentEvents);
-        return new(sse, ChatResponses.EventEnds(sse), eventsPerRead);
-    }
+    /// <summary>Answers every call with the event stream <paramref name="sse"/>, <paramref name="eventsPerRead"/> events per read.</summary>
+    public static InMemoryOpenAIHandler EventStream(byte[] sse, int eventsPerRead = 1) => new(sse, EventEnds(sse), eventsPerRead);
+
+    /// <inheritdoc cref="EventStream(byte[], int)"/>
+    public static InMemoryOpenAIHandler EventStream(string sse, int eventsPerRead = 1) => EventStream(Encoding.UTF8.GetBytes(sse), eventsPerRead);
 
     /// <summary>The size of every answer body, in bytes.</summary>
     public int ResponseBytes => _body.Length;
+
+    /// <summary>The offsets where each event of <paramref name="sse"/> ends (after its blank line).</summary>
+    public static int[] EventEnds(byte[] sse)
+    {
+        ArgumentNullException.ThrowIfNull(sse);
+        var ends = new List<int>();
+        for (int i = 1; i < sse.Length; i++)
+        {
+            if (sse[i] == (byte)'\n' && sse[i - 1] == (byte)'\n')
+            {
+                ends.Add(i + 1);
+            }
+        }
+
+        return [.. ends];
+    }
 
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
@@ -47,7 +64,7 @@ public sealed class InMemoryOpenAIHandler : HttpMessageHandler
     {
         if (request.Content is { } content)
         {
-            await content.CopyToAsync(Stream.Null, cancellationToken);
+            await content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
         }
 
         return Answer(request);
@@ -62,7 +79,10 @@ public sealed class InMemoryOpenAIHandler : HttpMessageHandler
     }
 }
 
-/// <summary>A read-only stream over an event stream's bytes that returns at most a few whole events per read.</summary>
+/// <summary>
+/// A read-only stream over an event stream's bytes that returns at most <paramref name="eventsPerRead"/> whole events
+/// per read, every read completed synchronously.
+/// </summary>
 public sealed class EventChunkedStream(byte[] body, int[] eventEnds, int eventsPerRead) : Stream
 {
     private int _position;
