@@ -170,9 +170,20 @@ public sealed partial class BudgetedSession
                 break;
             }
 
-            bool claimed = async
-                ? await Ledger.TryClaimWarningAsync(pool.Key, threshold).ConfigureAwait(false)
-                : Ledger.TryClaimWarning(pool.Key, threshold);
+            bool claimed;
+            try
+            {
+                claimed = async
+                    ? await Ledger.TryClaimWarningAsync(pool.Key, threshold).ConfigureAwait(false)
+                    : Ledger.TryClaimWarning(pool.Key, threshold);
+            }
+            catch (BudgetLedgerUnavailableException ex)
+            {
+                // The settlement is recorded; a warning that cannot be claimed now is raised by a later settlement.
+                Log.WarningClaimFailed(Logger, ex, Name, threshold);
+                return;
+            }
+
             if (!claimed)
             {
                 continue;

@@ -262,11 +262,6 @@ internal sealed class SseUsageStream : Stream
             }
             else
             {
-                if (!_lineTooLong)
-                {
-                    Hold(segment);
-                }
-
                 if (_lineTooLong)
                 {
                     // The held part was handed on already (strip) or dropped (pass-through); so is the rest.
@@ -274,7 +269,12 @@ internal sealed class SseUsageStream : Stream
                 }
                 else
                 {
-                    OnLine(_line.AsSpan(0, _lineLength));
+                    // Holding the end of the line may make it too long: then Hold has handed it all on itself.
+                    Hold(segment);
+                    if (!_lineTooLong)
+                    {
+                        OnLine(_line.AsSpan(0, _lineLength));
+                    }
                 }
 
                 _lineLength = 0;
@@ -497,9 +497,16 @@ internal sealed class SseUsageStream : Stream
         if (disposing && !_disposed)
         {
             _disposed = true;
-            SyncPath.Complete(EndAsync("the stream was disposed before its usage arrived", async: false));
-            _inner.Dispose();
-            ReturnBuffers();
+            try
+            {
+                SyncPath.Complete(EndAsync("the stream was disposed before its usage arrived", async: false));
+            }
+            finally
+            {
+                // The connection goes back whatever the settlement met.
+                _inner.Dispose();
+                ReturnBuffers();
+            }
         }
 
         base.Dispose(disposing);
@@ -510,9 +517,15 @@ internal sealed class SseUsageStream : Stream
         if (!_disposed)
         {
             _disposed = true;
-            await EndAsync("the stream was disposed before its usage arrived", async: true).ConfigureAwait(false);
-            await _inner.DisposeAsync().ConfigureAwait(false);
-            ReturnBuffers();
+            try
+            {
+                await EndAsync("the stream was disposed before its usage arrived", async: true).ConfigureAwait(false);
+            }
+            finally
+            {
+                await _inner.DisposeAsync().ConfigureAwait(false);
+                ReturnBuffers();
+            }
         }
 
         GC.SuppressFinalize(this);

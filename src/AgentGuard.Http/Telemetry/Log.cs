@@ -49,4 +49,7 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Debug, "Budget '{BudgetName}' set the output cap of a {Model} call to {OutputCap} tokens", EventName = "OutputCapSet")]
     public static partial void OutputCapSet(ILogger logger, string budgetName, string model, int outputCap);
+
+    [LoggerMessage(15, LogLevel.Error, "Budget '{BudgetName}' could not reach its ledger to raise its {Threshold}% warning; the settlement is recorded and a later one raises the warning.", EventName = "WarningClaimFailed")]
+    public static partial void WarningClaimFailed(ILogger logger, Exception exception, string budgetName, decimal threshold);
 }

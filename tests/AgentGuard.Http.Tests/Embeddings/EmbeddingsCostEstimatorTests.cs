@@ -66,18 +66,18 @@ public sealed class EmbeddingsCostEstimatorTests
     [Fact]
     public void ByBytesAndByTokenizer_AnItemLongerThanTheModelAccepts_BillsAtMostItsMaxInput()
     {
-        // OpenAI rejects (unbilled) an item above 8191 tokens, so none bills more: 20,000 bytes (10,000 tokens) or ids count 8191.
+        // OpenAI rejects (unbilled) an item above 8192 tokens, so none bills more: 20,000 bytes (10,000 tokens) or ids count 8192.
         string longText = string.Concat(Enumerable.Repeat("x ", 10_000));
         string ids = "[" + string.Join(",", Enumerable.Repeat("42", 20_000)) + "]";
         string body = Body("text-embedding-3-small", $"[{Json(longText)},{Json("short")}]");
         string idBody = Body("text-embedding-3-small", $"[{ids},[1,2]]");
         var model = Resolve("text-embedding-3-small");
 
-        Assert.Equal(8191 + 5, EmbeddingsCostEstimator.ByBytes(Read(body), model, ServiceTier.Standard).InputTokens);
-        Assert.Equal(8191 + 2, EmbeddingsCostEstimator.ByBytes(Read(idBody), model, ServiceTier.Standard).InputTokens);
-        Assert.True(s_cl100k.CountTokens(longText) > 8191);
-        Assert.Equal(8191 + s_cl100k.CountTokens("short"), EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard)!.Value.InputTokens);
-        Assert.Equal(8191 + 2, EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(idBody), Read(idBody), model, ServiceTier.Standard)!.Value.InputTokens);
+        Assert.Equal(8192 + 5, EmbeddingsCostEstimator.ByBytes(Read(body), model, ServiceTier.Standard).InputTokens);
+        Assert.Equal(8192 + 2, EmbeddingsCostEstimator.ByBytes(Read(idBody), model, ServiceTier.Standard).InputTokens);
+        Assert.True(s_cl100k.CountTokens(longText) > 8192);
+        Assert.Equal(8192 + s_cl100k.CountTokens("short"), EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard)!.Value.InputTokens);
+        Assert.Equal(8192 + 2, EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(idBody), Read(idBody), model, ServiceTier.Standard)!.Value.InputTokens);
     }
 
     [Theory]

@@ -139,9 +139,10 @@ public sealed class PriceTableTests
         Assert.Equal(input, price.InputUsdPerMillionTokens);
         Assert.Null(price.CachedInputUsdPerMillionTokens);
         Assert.Equal(0m, price.OutputUsdPerMillionTokens);
-        Assert.Equal(8_191, price.ContextWindowTokens);
+        // OpenAI's API reference says 8,192 input tokens, the price databases 8,191: the larger bounds an input item.
+        Assert.Equal(8_192, price.ContextWindowTokens);
         Assert.Equal(0, price.MaxOutputTokens);
-        Assert.Equal(8_191, price.MaxInputTokens);
+        Assert.Equal(8_192, price.MaxInputTokens);
     }
 
     [Theory]

@@ -227,6 +227,10 @@ internal static class ImageHeader
         private byte _marker;
         private ulong _sof;
 
+        // The frame's size, once read: it counts only if no other frame follows before the scan begins.
+        private int _frameWidth;
+        private int _frameHeight;
+
         private enum State
         {
             Start,
@@ -289,6 +293,14 @@ internal static class ImageHeader
                             break;
                         }
 
+                        if (b is 0xDA or 0xD9 && _frameWidth > 0)
+                        {
+                            // The image data begins (or ends) after exactly one frame header: that frame's size is the image's.
+                            width = _frameWidth;
+                            height = _frameHeight;
+                            return Scan.Found;
+                        }
+
                         if (b is 0x00 or 0xD8 or 0xD9 or 0xDA)
                         {
                             // A stuffed byte, a second start, the end of the image or a scan before any frame.
@@ -344,10 +356,20 @@ internal static class ImageHeader
                         _sof = (_sof << 8) | b;
                         if (++_sofRead == 5)
                         {
-                            // A height of 0 is defined later by a DNL segment: not known from the header.
+                            // A height of 0 is defined later by a DNL segment: not known from the header. A second frame
+                            // header (decoders differ on which one wins: some keep the last) leaves the size unknown too.
                             int h = (int)((_sof >> 16) & 0xFFFF);
                             int w = (int)(_sof & 0xFFFF);
-                            return Accept(w, h, out width, out height) ? Scan.Found : Scan.Invalid;
+                            if (_frameWidth > 0 || !Accept(w, h, out _frameWidth, out _frameHeight))
+                            {
+                                return Scan.Invalid;
+                            }
+
+                            // Read on to the start of the image data, past the rest of this segment.
+                            _sof = 0;
+                            _sofRead = 0;
+                            _remaining -= 5;
+                            _state = _remaining == 0 ? State.SegmentStart : State.Skip;
                         }
 
                         break;

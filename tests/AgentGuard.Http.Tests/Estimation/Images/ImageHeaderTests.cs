@@ -199,6 +199,29 @@ public sealed class ImageHeaderTests
         Assert.Equal((70, 90), (w, h));
     }
 
+    [Fact]
+    public void Jpeg_WithTwoFrameHeaders_HasNoSizeTheHeaderCanProve()
+    {
+        // Decoders differ on which frame header wins (some keep the last): a 1x1 header before a 4000x3000 one proves nothing.
+        byte[] sof = [8, 0, 1, 0, 1, 3, 1, 0x22, 0, 2, 0x11, 0, 3, 0x11, 0];
+        byte[] file = TestImages.Jpeg(4000, 3000, before: [(0xC0, sof)]);
+
+        Assert.False(ImageHeader.TryReadSize(file, out _, out _));
+        Assert.False(ImageHeader.TryReadDataUrlSize(Encoding.ASCII.GetBytes(TestImages.DataUrl("jpeg", file)), out _, out _));
+    }
+
+    [Fact]
+    public void Jpeg_WithoutImageData_HasNoSize()
+    {
+        // The size counts only once the scan is reached: a file cut after its frame header might hold another.
+        byte[] file = TestImages.Jpeg(640, 480);
+        int scan = file.AsSpan().IndexOf([(byte)0xFF, (byte)0xDA]);
+
+        Assert.False(ImageHeader.TryReadSize(file.AsSpan(0, scan), out _, out _));
+        Assert.True(ImageHeader.TryReadSize(file, out int w, out int h));
+        Assert.Equal((640, 480), (w, h));
+    }
+
     [Theory]
     [InlineData(1, 1)]
     [InlineData(640, 480)]
