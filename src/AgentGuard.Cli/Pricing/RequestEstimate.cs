@@ -1,4 +1,5 @@
 using AgentGuard.Http;
+using AgentGuard.Http.Endpoints;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
 using AgentGuard.Http.Requests;
@@ -21,7 +22,8 @@ internal sealed record RequestEstimate(
     /// <summary>Reads and prices a body; throws the guard's own refusals (<see cref="UnboundedRequestException"/>, <see cref="UnknownModelPriceException"/>).</summary>
     public static RequestEstimate Compute(byte[] body, PriceTable prices, ServiceTier defaultTier)
     {
-        var request = ChatCompletionRequestReader.Read(body);
+        // Through the guard's own entry point, so the estimate refuses what the guard refuses (a body that is not UTF-8).
+        var request = (ChatCompletionRequest)GuardedRequestReader.Read(OpenAIEndpoint.ChatCompletions, body);
         var priced = prices.TryResolve(request.Model, out var found) ? found : throw new UnknownModelPriceException(request.Model);
         var tier = ServiceTierNames.ForRequest(request.ServiceTier, defaultTier, request.Model);
         var byBytes = ChatCostEstimator.ByBytes(request, priced, tier);

@@ -110,6 +110,18 @@ public sealed class EstimateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BodyThatIsNotUtf8_IsBadInput_AsTheGuardRefusesIt()
+    {
+        string path = _directory.File("latin1.json");
+        File.WriteAllBytes(path, Encoding.Latin1.GetBytes("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":"café"}]}"""));
+
+        var result = await AgentGuardCli.RunAsync("estimate", path);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("the body is not valid UTF-8", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Estimate_WithAnImageByUrl_CountsItsFamilysWorstCase_AndNotItsUrlAsText()
     {
         const string Body = """{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.com/cat.png"}}]}]}""";
