@@ -51,7 +51,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
     /// <inheritdoc />
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var route = RouteOf(request);
+        var route = EndpointRouter.Route(request);
         return route.Action == RouteAction.PassThrough
             ? base.SendAsync(request, cancellationToken)
             : SendRoutedAsync(request, route, async: true, cancellationToken).AsTask();
@@ -60,13 +60,11 @@ public sealed class BudgetGuardHandler : DelegatingHandler
     /// <inheritdoc />
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var route = RouteOf(request);
+        var route = EndpointRouter.Route(request);
         return route.Action == RouteAction.PassThrough
             ? base.Send(request, cancellationToken)
             : SyncPath.Complete(SendRoutedAsync(request, route, async: false, cancellationToken));
     }
-
-    private static EndpointRoute RouteOf(HttpRequestMessage request) => EndpointRouter.Route(request);
 
     private ValueTask<HttpResponseMessage> SendRoutedAsync(HttpRequestMessage request, EndpointRoute route, bool async, CancellationToken cancellationToken) => route.Action switch
     {
