@@ -1,6 +1,5 @@
 using System.Globalization;
 using AgentGuard.Benchmarks.Shared;
-using AgentGuard.Http.Benchmarks.Support;
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using AgentGuard.Http.Benchmarks.Support;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
-using AgentGuard.Http.Requests;
+using AgentGuard.Http.Providers.OpenAI;
 using BenchmarkDotNet.Attributes;
 using Microsoft.ML.Tokenizers;
 

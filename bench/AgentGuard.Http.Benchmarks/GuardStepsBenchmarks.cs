@@ -1,6 +1,6 @@
 using AgentGuard.Http.Benchmarks.Support;
-using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Requests;
 using AgentGuard.Http.Settlement;
 using BenchmarkDotNet.Attributes;

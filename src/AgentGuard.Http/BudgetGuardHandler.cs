@@ -1,8 +1,7 @@
 using System.Text.Json;
-using System.Net;
-using AgentGuard.Http.Endpoints;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers;
 using AgentGuard.Http.Requests;
 using AgentGuard.Http.Settlement;
 using AgentGuard.Http.Telemetry;
@@ -11,10 +10,11 @@ using Microsoft.Extensions.Logging;
 namespace AgentGuard.Http;
 
 /// <summary>
-/// Enforces a hard USD budget on the OpenAI calls that pass through an <see cref="HttpClient"/>.
+/// Enforces a hard USD budget on the LLM calls that pass through an <see cref="HttpClient"/>.
 /// <para>
-/// For every call to Chat Completions, Responses, Embeddings or legacy Completions (on OpenAI or Azure OpenAI paths)
-/// it computes an upper bound of what the call can be billed, reserves it atomically from the budget, and refuses the
+/// Each request is routed to its provider (<see cref="AgentGuardProviders"/>: by the client's
+/// <see cref="AgentGuardOptions.Provider"/>, else by host and path). For every call to a guarded operation (OpenAI's and
+/// Azure OpenAI's Chat Completions, Responses, Embeddings and legacy Completions) it computes an upper bound of what the call can be billed, reserves it atomically from the budget, and refuses the
 /// call before it is sent when the budget cannot cover it. The reservation is settled exactly once: from the response's
 /// <c>usage</c>, released when the call was certainly not billed, or charged in full when the outcome is unknown. Streams
 /// are observed as the caller reads them, never buffered. Other POSTs that can cost money (images, audio, batches, ...)
@@ -51,7 +51,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
     /// <inheritdoc />
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var route = EndpointRouter.Route(request);
+        var route = _policy.Router.Route(request);
         return route.Action == RouteAction.PassThrough
             ? base.SendAsync(request, cancellationToken)
             : SendRoutedAsync(request, route, async: true, cancellationToken).AsTask();
@@ -60,13 +60,13 @@ public sealed class BudgetGuardHandler : DelegatingHandler
     /// <inheritdoc />
     protected override HttpResponseMessage Send(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var route = EndpointRouter.Route(request);
+        var route = _policy.Router.Route(request);
         return route.Action == RouteAction.PassThrough
             ? base.Send(request, cancellationToken)
             : SyncPath.Complete(SendRoutedAsync(request, route, async: false, cancellationToken));
     }
 
-    private ValueTask<HttpResponseMessage> SendRoutedAsync(HttpRequestMessage request, EndpointRoute route, bool async, CancellationToken cancellationToken) => route.Action switch
+    private ValueTask<HttpResponseMessage> SendRoutedAsync(HttpRequestMessage request, ProviderRoute route, bool async, CancellationToken cancellationToken) => route.Action switch
     {
         RouteAction.Guard => SendGuardedAsync(request, route, async, cancellationToken),
         RouteAction.RetrieveResponse => SendRetrievalAsync(request, route, async, cancellationToken),
@@ -74,33 +74,34 @@ public sealed class BudgetGuardHandler : DelegatingHandler
     };
 
     /// <summary>An endpoint that can cost money the guard cannot bound: forwarded only when allowed by name.</summary>
-    private ValueTask<HttpResponseMessage> SendUnboundedEndpointAsync(HttpRequestMessage request, EndpointRoute route, bool async, CancellationToken cancellationToken)
+    private ValueTask<HttpResponseMessage> SendUnboundedEndpointAsync(HttpRequestMessage request, ProviderRoute route, bool async, CancellationToken cancellationToken)
     {
-        if (_policy.AllowsUnboundedEndpoint(route.Name))
+        var provider = route.Provider!;
+        if (_policy.AllowsUnboundedEndpoint(provider, route.Name))
         {
             Log.UnboundedEndpointForwarded(_session.Logger, _session.Name, route.Name);
             return SendUnguardedAsync(request, async, cancellationToken);
         }
 
         var refusal = new UnboundedRequestException(UnboundedRequestReason.UnboundedEndpoint,
-            $"POST {route.Name} can cost money that AgentGuard.Http cannot bound, so the call was not sent. If this client may spend on it " +
-            $"without a limit, allow it by name: AgentGuardOptions.AllowedUnboundedEndpoints.Add(\"{route.Name}\").");
+            $"POST {route.Name} ({provider.DisplayName}) can cost money that AgentGuard.Http cannot bound, so the call was not sent. If this client may spend on it " +
+            $"without a limit, allow it by name: AgentGuardOptions.AllowedUnboundedEndpoints.Add(\"{provider.Name}:{route.Name}\").");
         _session.RecordRefused(ScopeOf(request), route.Name, "unbounded_endpoint");
         Log.RequestRefused(_session.Logger, _session.Name, refusal.Message);
         throw refusal;
     }
 
-    /// <summary><c>GET /responses/{id}</c>: sent as it is; its answer may settle a background response this budget holds.</summary>
-    private async ValueTask<HttpResponseMessage> SendRetrievalAsync(HttpRequestMessage request, EndpointRoute route, bool async, CancellationToken cancellationToken)
+    /// <summary>A read the provider's answer to may settle a reservation this budget holds (OpenAI's <c>GET /responses/{id}</c>).</summary>
+    private async ValueTask<HttpResponseMessage> SendRetrievalAsync(HttpRequestMessage request, ProviderRoute route, bool async, CancellationToken cancellationToken)
     {
         var response = await SendUnguardedAsync(request, async, cancellationToken).ConfigureAwait(false);
-        return await BackgroundResponses.ObserveRetrievalAsync(_session, route.ResponseId!, response, async, cancellationToken).ConfigureAwait(false);
+        return await route.Provider!.ObserveRetrievalAsync(_session, route, response, async, cancellationToken).ConfigureAwait(false);
     }
 
     private async ValueTask<HttpResponseMessage> SendUnguardedAsync(HttpRequestMessage request, bool async, CancellationToken cancellationToken) =>
         async ? await base.SendAsync(request, cancellationToken).ConfigureAwait(false) : base.Send(request, cancellationToken);
 
-    private async ValueTask<HttpResponseMessage> SendGuardedAsync(HttpRequestMessage request, EndpointRoute route, bool async, CancellationToken cancellationToken)
+    private async ValueTask<HttpResponseMessage> SendGuardedAsync(HttpRequestMessage request, ProviderRoute route, bool async, CancellationToken cancellationToken)
     {
         // An outer guard of this budget reserved for this call: this guard, nearer the network, sends and settles it.
         // When the outer guard's reservation was used by an earlier attempt, this attempt is a retry: it is reserved anew.
@@ -122,22 +123,23 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         {
             try
             {
+                var operation = admission.Request!.Operation;
                 if (admission.OutputCap is { } cap)
                 {
-                    OutputCapRewrite.Apply(body, admission.Request!, cap);
+                    operation.WriteOutputCap(body, admission.Request, cap);
                 }
 
                 if (admission.InjectUsage)
                 {
-                    StreamUsageInjection.AddIncludeUsage(body, admission.Request!);
-                    StreamUsageInjection.Mark(request);
+                    operation.RequestStreamUsage(body, admission.Request);
+                    GuardMarks.MarkUsageRequested(request);
                 }
             }
             catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
             {
                 // The one-pass reader accepts what a DOM rewrite cannot (duplicate members): nothing was sent.
                 await reserved.ReleaseAsync("the body could not be rewritten, so the call was not sent", async).ConfigureAwait(false);
-                var unwritable = JsonRequestFields.Malformed(route.Endpoint, $"the guard could not write its changes into the body ({ex.Message})", ex);
+                var unwritable = JsonRequestFields.Malformed(route.Operation!.DisplayName, $"the guard could not write its changes into the body ({ex.Message})", ex);
                 _session.RecordRefused(ScopeOf(request), admission.Request!.Model, "unbounded");
                 Log.RequestRefused(_session.Logger, _session.Name, unwritable.Message);
                 throw unwritable;
@@ -151,7 +153,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         }
 
         // A retry of a request the guard asked for usage (here, or in an outer guard): the body asks for it, the caller did not.
-        bool strip = admission.InjectUsage || StreamUsageInjection.WasInjected(request);
+        bool strip = admission.InjectUsage || GuardMarks.UsageWasRequested(request);
         return await SendReservedAsync(request, reservation, admission.Request!, strip, async, cancellationToken).ConfigureAwait(false);
     }
 
@@ -191,7 +193,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
 
         try
         {
-            return await ResponseSettlement.ObserveAsync(response, reservation, guarded, stripUsageChunk, async, cancellationToken).ConfigureAwait(false);
+            return await ResponseSettlement.ObserveAsync(response, reservation, guarded.Operation, stripUsageChunk, async, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -202,9 +204,11 @@ public sealed class BudgetGuardHandler : DelegatingHandler
     }
 
     /// <summary>Reads, prices and reserves the call; or refuses it.</summary>
-    private async ValueTask<Admission> AdmitAsync(HttpRequestMessage httpRequest, EndpointRoute route, ArraySegment<byte> body, bool async, CancellationToken cancellationToken)
+    private async ValueTask<Admission> AdmitAsync(HttpRequestMessage httpRequest, ProviderRoute route, ArraySegment<byte> body, bool async, CancellationToken cancellationToken)
     {
         var scope = ScopeOf(httpRequest);
+        var provider = route.Provider!;
+        var operation = route.Operation!;
         GuardedRequest request;
         PricedModel priced;
         ServiceTier tier;
@@ -212,10 +216,11 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         string model;
         try
         {
-            request = GuardedRequestReader.Read(route.Endpoint, body, modelInPath: route.Deployment is not null);
-            (model, context) = ResolveModel(route, request);
+            request = GuardedRequestReader.Read(operation, body, modelInPath: route.Deployment is not null);
+            (model, decimal multiplier) = provider.ResolveModel(route, request, _policy);
+            context = multiplier == 1m ? _estimation : _estimation with { PriceMultiplier = _estimation.PriceMultiplier * multiplier };
             priced = _policy.Prices.TryResolve(model, out var found) ? found : throw new UnknownModelPriceException(model);
-            tier = ServiceTierNames.ForRequest(request.ServiceTier, _policy.DefaultTier, model);
+            tier = provider.TierOf(request, _policy.DefaultTier, model);
         }
         catch (AgentGuardException ex) when (ex is UnboundedRequestException or UnknownModelPriceException)
         {
@@ -223,7 +228,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         }
 
         // A cap the guard writes: the configured default for requests without one, or a lower one that fits the budget.
-        int? outputCap = request.OutputCap is null && request.Endpoint != OpenAIEndpoint.Embeddings ? _policy.DefaultMaxOutputTokens : null;
+        int? outputCap = request.OutputCap is null && operation.HasOutputCap ? _policy.DefaultMaxOutputTokens : null;
         bool capChanged = outputCap is not null;
 
         // The byte bound costs nothing to compute; the tokenizer tightens it only when the budget is too tight for it.
@@ -234,11 +239,11 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         ReservationResult result;
         try
         {
-            bound = RequestCostEstimator.ByBytes(request, priced, tier, context, outputCap);
+            bound = operation.ByBytes(request, priced, tier, context, outputCap);
             result = await ReserveAsync(leaseId, pools, bound.Micros, lease, model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
             if (!result.Granted)
             {
-                if (RequestCostEstimator.ByTokenizer(body, request, priced, tier, context, outputCap) is { } counted && counted.Micros < bound.Micros)
+                if (operation.ByTokenizer(body, request, priced, tier, context, outputCap) is { } counted && counted.Micros < bound.Micros)
                 {
                     bound = counted;
                 }
@@ -288,12 +293,12 @@ public sealed class BudgetGuardHandler : DelegatingHandler
 
         if (!result.Granted)
         {
-            return new Admission(request, null, Refuse(httpRequest, scope, model, bound.Micros, result.Pool), false, null);
+            return new Admission(request, null, Refuse(httpRequest, provider, scope, model, bound.Micros, result.Pool), false, null);
         }
 
-        // Azure rejects stream_options on some requests (data_sources, images) and the guard cannot tell which: streams
-        // there are never rewritten, and one that brings no usage is charged its reservation.
-        bool injectUsage = request.NeedsUsageInjected && !route.IsAzure;
+        // A provider may reject the guard's request for usage on some requests (Azure: data_sources, images) without the
+        // guard being able to tell which: its streams are never rewritten, and one that brings no usage is charged in full.
+        bool injectUsage = request.NeedsUsageInjected && provider.InjectsStreamUsage;
         _session.RecordAdmitted(scope, model, bound.Micros);
         if (_session.Logger.IsEnabled(LogLevel.Debug))
         {
@@ -309,27 +314,8 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             }
         }
 
-        var reservation = new CallReservation(_session, scope, model, priced, tier, leaseId, bound.Micros, lease, context);
+        var reservation = new CallReservation(_session, scope, model, priced, tier, leaseId, bound.Micros, lease, context, provider);
         return new Admission(request, reservation, null, injectUsage, capChanged ? outputCap : null);
-    }
-
-    /// <summary>The model a call is priced as, and the multiplier of its prices: on Azure, the deployment's.</summary>
-    private (string Model, EstimationContext Context) ResolveModel(EndpointRoute route, GuardedRequest request)
-    {
-        if (!route.IsAzure)
-        {
-            return (request.Model, _estimation);
-        }
-
-        string deployment = route.Deployment ?? request.Model;
-        if (!_policy.AzureDeployments.TryGetValue(deployment, out var target))
-        {
-            throw new UnboundedRequestException(UnboundedRequestReason.UnknownDeployment,
-                $"The Azure OpenAI deployment '{deployment}' has no model in AgentGuardOptions.AzureDeployments, so the price of the call cannot be known " +
-                $"and it was not sent. Map it: AzureDeployments[\"{deployment}\"] = new AzureDeployment {{ Model = \"gpt-4o\" }} (the model the deployment runs).");
-        }
-
-        return (target.Model, target.PriceMultiplier == 1m ? _estimation : _estimation with { PriceMultiplier = _estimation.PriceMultiplier * target.PriceMultiplier });
     }
 
     /// <summary>The call's scope: carried by the request, else chosen by the app's selector, else the ambient scope.</summary>
@@ -357,7 +343,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         return new Admission(null, null, null, false, null);
     }
 
-    private HttpResponseMessage Refuse(HttpRequestMessage request, BudgetScope? scope, string model, long requiredMicros, BudgetPoolState pool)
+    private HttpResponseMessage Refuse(HttpRequestMessage request, LlmProvider provider, BudgetScope? scope, string model, long requiredMicros, BudgetPoolState pool)
     {
         var (poolScope, window) = BudgetDefinition.Describe(pool.Key);
         var exception = new BudgetExceededException(_session.Name, Micros.ToUsd(pool.LimitMicros), Micros.ToUsd(pool.SpentMicros),
@@ -370,7 +356,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         }
 
         return _policy.RefusalMode == BudgetRefusalMode.PaymentRequiredResponse
-            ? PaymentRequired.Create(request, exception)
+            ? provider.CreatePaymentRequired(request, exception)
             : throw exception;
     }
 

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Settlement;
 using AgentGuard.Http.Telemetry;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace AgentGuard.Http;
 

@@ -15,6 +15,16 @@ internal static class GuardMarks
     // The innermost offer; each offer links to the one outside it.
     private static readonly HttpRequestOptionsKey<Handover?> s_key = new("AgentGuard.Http.Handover");
 
+    // Set on a request whose body the guard asked for its stream's usage: a later attempt of the same request (a retry
+    // handler outside the guard sends it again) reads a body that asks for usage, but the caller still did not.
+    private static readonly HttpRequestOptionsKey<bool> s_usageRequested = new("AgentGuard.Http.UsageInjected");
+
+    /// <summary>Remembers on the request that the guard, not the caller, asked its stream for usage.</summary>
+    public static void MarkUsageRequested(HttpRequestMessage request) => request.Options.Set(s_usageRequested, true);
+
+    /// <summary>Whether the guard asked this request's stream for usage on an earlier attempt (its usage event is not the caller's).</summary>
+    public static bool UsageWasRequested(HttpRequestMessage request) => request.Options.TryGetValue(s_usageRequested, out bool requested) && requested;
+
     /// <summary>Offers this guard's reservation to a guard of the same budget further down the pipeline.</summary>
     public static Handover Offer(HttpRequestMessage request, BudgetedSession session, CallReservation reservation, GuardedRequest guarded, bool stripUsageChunk)
     {

@@ -1,5 +1,4 @@
 using System.ClientModel.Primitives;
-using System.Net.Http.Headers;
 using System.Text;
 using AgentGuard.FakeOpenAI;
 using AgentGuard.Http.Clients.Tests.TestSupport;

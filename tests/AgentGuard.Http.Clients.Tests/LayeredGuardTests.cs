@@ -2,7 +2,6 @@ using AgentGuard.FakeOpenAI;
 using AgentGuard.Http.Clients.Tests.TestSupport;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http.Resilience;
 using OpenAI.Chat;
 
 namespace AgentGuard.Http.Clients.Tests;

@@ -2,7 +2,6 @@ using System.CommandLine;
 using AgentGuard.Cli.Output;
 using AgentGuard.Cli.Pricing;
 using AgentGuard.Http;
-using Spectre.Console;
 
 namespace AgentGuard.Cli.Commands;
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using AgentGuard.Cli.Ledgers;
 using AgentGuard.Cli.Output;
 using AgentGuard.Cli.Status;
-using AgentGuard.Http;
 using Spectre.Console;
 
 namespace AgentGuard.Cli.Commands;

@@ -1,7 +1,7 @@
 using AgentGuard.Http;
-using AgentGuard.Http.Endpoints;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Requests;
 
 namespace AgentGuard.Cli.Pricing;
@@ -23,7 +23,7 @@ internal sealed record RequestEstimate(
     public static RequestEstimate Compute(byte[] body, PriceTable prices, ServiceTier defaultTier)
     {
         // Through the guard's own entry point, so the estimate refuses what the guard refuses (a body that is not UTF-8).
-        var request = (ChatCompletionRequest)GuardedRequestReader.Read(OpenAIEndpoint.ChatCompletions, body);
+        var request = (ChatCompletionRequest)GuardedRequestReader.Read(OpenAIOperations.ChatCompletions, body);
         var priced = prices.TryResolve(request.Model, out var found) ? found : throw new UnknownModelPriceException(request.Model);
         var tier = ServiceTierNames.ForRequest(request.ServiceTier, defaultTier, request.Model);
         var byBytes = ChatCostEstimator.ByBytes(request, priced, tier);

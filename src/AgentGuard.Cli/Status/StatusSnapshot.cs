@@ -1,5 +1,4 @@
 using AgentGuard.Cli.Ledgers;
-using AgentGuard.Http;
 
 namespace AgentGuard.Cli.Status;
 

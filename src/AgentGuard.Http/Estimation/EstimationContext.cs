@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using AgentGuard.Http.Settlement;
+using AgentGuard.Http.Providers.OpenAI;
 
 namespace AgentGuard.Http.Estimation;
 

@@ -1,4 +1,3 @@
-using AgentGuard.Http.Endpoints;
 using AgentGuard.Http.Pricing;
 using AgentGuard.Http.Requests;
 
@@ -22,7 +21,7 @@ internal static class OutputClamp
     public static (int OutputCap, CostBound Bound)? Fit(
         CostBound bound, GuardedRequest request, PricedModel model, ServiceTier tier, EstimationContext context, long remainingMicros, int minCap, int? currentCap)
     {
-        if (request.Endpoint == OpenAIEndpoint.Embeddings || remainingMicros <= 0)
+        if (!request.Operation.HasOutputCap || remainingMicros <= 0)
         {
             return null;
         }
@@ -34,7 +33,7 @@ internal static class OutputClamp
             return null;
         }
 
-        var lowest = RequestCostEstimator.Reprice(bound, request, model, tier, context, minCap);
+        var lowest = request.Operation.Reprice(bound, request, model, tier, context, minCap);
         if (lowest.Micros > remainingMicros)
         {
             return null;
@@ -46,7 +45,7 @@ internal static class OutputClamp
         while (tooMuch - fits > 1)
         {
             int middle = fits + ((tooMuch - fits) / 2);
-            var priced = RequestCostEstimator.Reprice(bound, request, model, tier, context, middle);
+            var priced = request.Operation.Reprice(bound, request, model, tier, context, middle);
             if (priced.Micros <= remainingMicros)
             {
                 (fits, best) = (middle, priced);

@@ -81,6 +81,14 @@ public sealed class AgentGuardOptions
     public IDictionary<string, ScopeLimit> ScopeLimits { get; set; } = new Dictionary<string, ScopeLimit>(StringComparer.Ordinal);
 
     /// <summary>
+    /// The provider every request of this client is sent to (a name in <see cref="AgentGuardProviders"/>), for a proxy or
+    /// gateway whose host and paths do not say it. Default: <see langword="null"/> (each request's provider is chosen by
+    /// its host where the host is a provider's, else by the shape of its path: <c>/openai/deployments/...</c> is Azure
+    /// OpenAI, anything else OpenAI). A request can name its own with <see cref="AgentGuardProviders.RequestOptionKey"/>.
+    /// </summary>
+    public string? Provider { get; set; }
+
+    /// <summary>
     /// Multiplies every price for this client's calls: regional data residency endpoints bill x1.1 on newer models, and
     /// providers in front of OpenAI may bill otherwise. Applies to reservations and to settled costs. Default: 1.
     /// </summary>
@@ -96,8 +104,10 @@ public sealed class AgentGuardOptions
     /// <summary>
     /// Endpoints that can cost money the guard cannot bound (for example <c>images</c>, <c>audio/speech</c>, <c>batches</c>,
     /// <c>realtime</c>, <c>fine_tuning</c>, <c>vector_stores</c>) that this client may call anyway, by the path below the API
-    /// root with ids as <c>{id}</c>; a name allows itself and every path below it. Their calls are forwarded unreserved and
-    /// uncounted: nothing limits what they spend. Default: none (they are refused with <see cref="UnboundedRequestException"/>).
+    /// root with ids as <c>{id}</c>; a name allows itself and every path below it. A name prefixed with a provider
+    /// (<c>openai:images</c>, see <see cref="AgentGuardProviders"/>) allows it on that provider only; unprefixed, on any.
+    /// Their calls are forwarded unreserved and uncounted: nothing limits what they spend. Default: none (they are refused
+    /// with <see cref="UnboundedRequestException"/>).
     /// </summary>
     public IList<string> AllowedUnboundedEndpoints { get; set; } = [];
 
@@ -140,16 +150,6 @@ public sealed class AgentGuardOptions
     /// <c>GET /responses/{id}</c> that shows its outcome; then it is charged in full. Default: 1 hour.
     /// </summary>
     public TimeSpan BackgroundLeaseDuration { get; set; } = TimeSpan.FromHours(1);
-}
-
-/// <summary>An Azure OpenAI deployment: the model it runs, and what its prices are multiplied by.</summary>
-public sealed class AzureDeployment
-{
-    /// <summary>The OpenAI model the deployment runs (a key of the price table, for example <c>gpt-4o</c>).</summary>
-    public string Model { get; set; } = "";
-
-    /// <summary>Multiplies the model's prices for this deployment (regional and data-zone deployments differ). Default: 1.</summary>
-    public decimal PriceMultiplier { get; set; } = 1m;
 }
 
 /// <summary>How a call refused for budget is reported.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers;
 using Microsoft.Extensions.Options;
 
 namespace AgentGuard.Http;
@@ -118,11 +119,21 @@ internal sealed class AgentGuardOptionsValidator : IValidateOptions<AgentGuardOp
             }
         }
 
+        if (options.Provider is { } provider && LlmProviders.Find(provider) is null)
+        {
+            yield return $"AgentGuardOptions.Provider is '{provider}', which AgentGuard.Http does not know. Use one of: {LlmProviders.Names} (AgentGuardProviders).";
+        }
+
         foreach (string endpoint in options.AllowedUnboundedEndpoints ?? [])
         {
-            if (string.IsNullOrWhiteSpace(endpoint) || endpoint.Trim('/').Length == 0)
+            var (prefix, name) = AllowedEndpoint.Split(endpoint ?? "");
+            if (string.IsNullOrWhiteSpace(name) || name.Trim('/').Length == 0)
             {
-                yield return "AgentGuardOptions.AllowedUnboundedEndpoints has an empty name (use a path below the API root, such as \"images\" or \"audio/speech\").";
+                yield return "AgentGuardOptions.AllowedUnboundedEndpoints has an empty name (use a path below the API root, such as \"images\" or \"audio/speech\", optionally prefixed with a provider: \"openai:images\").";
+            }
+            else if (prefix is not null && LlmProviders.Find(prefix) is null)
+            {
+                yield return $"AgentGuardOptions.AllowedUnboundedEndpoints has '{endpoint}', whose provider '{prefix}' AgentGuard.Http does not know. Use one of: {LlmProviders.Names}, or no prefix for any provider.";
             }
         }
 

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers;
 
 namespace AgentGuard.Http;
 
@@ -27,7 +28,8 @@ internal sealed class GuardPolicy
         };
         AzureDeployments = (options.AzureDeployments ?? new Dictionary<string, AzureDeployment>())
             .ToFrozenDictionary(d => d.Key, d => (d.Value.Model, d.Value.PriceMultiplier), StringComparer.Ordinal);
-        AllowedUnboundedEndpoints = [.. (options.AllowedUnboundedEndpoints ?? []).Select(e => e.Trim('/').ToLowerInvariant())];
+        AllowedUnboundedEndpoints = [.. (options.AllowedUnboundedEndpoints ?? []).Select(AllowedEndpoint.Parse)];
+        Router = options.Provider is { } provider ? new ProviderRouter(LlmProviders.Find(provider)) : ProviderRouter.ByRequest;
         DefaultMaxOutputTokens = options.DefaultMaxOutputTokens;
         ClampOutputToBudget = options.ClampOutputToBudget;
         MinClampedOutputTokens = options.MinClampedOutputTokens;
@@ -40,8 +42,11 @@ internal sealed class GuardPolicy
     /// <summary>Azure deployments: the model each runs and its price multiplier.</summary>
     public FrozenDictionary<string, (string Model, decimal PriceMultiplier)> AzureDeployments { get; }
 
-    /// <summary>Names of unbounded endpoints the client may call (lower case, no slashes around).</summary>
-    public string[] AllowedUnboundedEndpoints { get; }
+    /// <summary>The unbounded endpoints the client may call.</summary>
+    public AllowedEndpoint[] AllowedUnboundedEndpoints { get; }
+
+    /// <summary>Routes the client's requests: to the provider it names, else by host and path.</summary>
+    public ProviderRouter Router { get; }
 
     public int? DefaultMaxOutputTokens { get; }
 
@@ -51,13 +56,15 @@ internal sealed class GuardPolicy
 
     public TimeSpan BackgroundLeaseDuration { get; }
 
-    /// <summary>Whether an unbounded endpoint is allowed by name: a name allows itself and every path below it.</summary>
-    public bool AllowsUnboundedEndpoint(string name)
+    /// <summary>
+    /// Whether an unbounded endpoint of <paramref name="provider"/> is allowed by name: a name allows itself and every path
+    /// below it, on the provider it is prefixed with (<c>openai:images</c>) or, unprefixed, on any provider.
+    /// </summary>
+    public bool AllowsUnboundedEndpoint(LlmProvider provider, string name)
     {
-        foreach (string allowed in AllowedUnboundedEndpoints)
+        foreach (var allowed in AllowedUnboundedEndpoints)
         {
-            if (name.Equals(allowed, StringComparison.Ordinal)
-                || (name.StartsWith(allowed, StringComparison.Ordinal) && name.Length > allowed.Length && name[allowed.Length] == '/'))
+            if (allowed.Allows(provider, name))
             {
                 return true;
             }
@@ -98,4 +105,32 @@ internal sealed class GuardPolicy
 
         return table.With(options.Prices, "prices set in code");
     }
+}
+
+/// <summary>An entry of <see cref="AgentGuardOptions.AllowedUnboundedEndpoints"/>: <c>[provider:]name</c>.</summary>
+/// <param name="Provider">The provider it is limited to (<see langword="null"/>: any).</param>
+/// <param name="Name">The endpoint name (lower case, no slashes around).</param>
+internal readonly record struct AllowedEndpoint(string? Provider, string Name)
+{
+    /// <summary>Splits a validated entry (a known provider's name, if prefixed).</summary>
+    public static AllowedEndpoint Parse(string entry)
+    {
+        var (provider, name) = Split(entry);
+        return new AllowedEndpoint(provider, name.Trim('/').ToLowerInvariant());
+    }
+
+    /// <summary>
+    /// The provider prefix (the text before the first <c>:</c>, when it holds no <c>/</c>: a path may hold colons, as
+    /// Gemini's <c>models/{id}:countTokens</c> does) and the rest.
+    /// </summary>
+    public static (string? Provider, string Name) Split(string entry)
+    {
+        int colon = entry.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 || entry.AsSpan(0, colon).Contains('/') ? (null, entry) : (entry[..colon].Trim(), entry[(colon + 1)..]);
+    }
+
+    public bool Allows(LlmProvider provider, string name) =>
+        (Provider is null || Provider.Equals(provider.Name, StringComparison.OrdinalIgnoreCase))
+        && (name.Equals(Name, StringComparison.Ordinal)
+            || (name.StartsWith(Name, StringComparison.Ordinal) && name.Length > Name.Length && name[Name.Length] == '/'));
 }

@@ -1,14 +1,15 @@
-using AgentGuard.Http.Endpoints;
+using AgentGuard.Http.Providers;
 
 namespace AgentGuard.Http.Requests;
 
 /// <summary>
-/// What the guard needs to know of a request body to bound its cost, read in one pass by the endpoint's reader.
-/// Each endpoint adds what bounds its input and output.
+/// What the guard needs to know of a request body to bound its cost, read in one pass by its operation's reader.
+/// Each operation adds what bounds its input and output.
 /// </summary>
 internal abstract class GuardedRequest
 {
-    public abstract OpenAIEndpoint Endpoint { get; }
+    /// <summary>The operation that read the request, and bounds and settles it.</summary>
+    public abstract LlmOperation Operation { get; }
 
     /// <summary>The model as the body names it (on Azure, a deployment name).</summary>
     public required string Model { get; init; }
@@ -27,20 +28,8 @@ internal abstract class GuardedRequest
 
     public bool Stream { get; init; }
 
-    /// <summary>Whether the body has a <c>stream_options</c> member (of any value).</summary>
-    public bool HasStreamOptions { get; init; }
-
-    /// <summary><c>stream_options.include_usage</c>, <see langword="null"/> when absent.</summary>
-    public bool? IncludeUsage { get; init; }
-
-    /// <summary>
-    /// Whether a stream must be asked for its usage chunk (<c>stream_options.include_usage</c>), which the caller then
-    /// does not see: on endpoints whose streams carry usage only when asked, a stream that did not ask.
-    /// </summary>
-    public bool NeedsUsageInjected => StreamUsageIsOptIn && Stream && IncludeUsage != true;
-
-    /// <summary>Whether this endpoint's streams carry usage only when asked (Chat Completions, Completions); Responses streams always do.</summary>
-    protected virtual bool StreamUsageIsOptIn => false;
+    /// <summary>Whether the guard must ask the stream for its usage (which the caller then does not see); see <see cref="LlmProvider.InjectsStreamUsage"/>.</summary>
+    public virtual bool NeedsUsageInjected => false;
 
     /// <summary>Whether the call goes on after its response (a background response): its reservation waits for the outcome.</summary>
     public virtual bool RunsInBackground => false;

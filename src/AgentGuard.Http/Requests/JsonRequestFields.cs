@@ -1,23 +1,22 @@
 using System.Text.Json;
-using AgentGuard.Http.Endpoints;
 
 namespace AgentGuard.Http.Requests;
 
 /// <summary>
-/// Reads the scalar members of a request body (every endpoint's reader) with
+/// Reads the scalar members of a JSON request body (every operation's reader) with
 /// <see cref="Utf8JsonReader"/>, positioned on the member's name; a value of the wrong type makes the body unreadable,
-/// with a message that names the endpoint and the member.
+/// with a message that names the API (<c>Chat Completions</c>) and the member.
 /// </summary>
 internal static class JsonRequestFields
 {
     /// <summary>Deep enough for any request, far below what would exhaust the stack; every pass over a body uses it.</summary>
     public static JsonReaderOptions ReaderOptions { get; } = new() { MaxDepth = 256 };
 
-    /// <summary>Reads a body with an endpoint's reader, positioned before the body's first token.</summary>
+    /// <summary>Reads a body with an operation's reader, positioned before the body's first token.</summary>
     public delegate T BodyReader<T>(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, bool modelInPath);
 
-    /// <summary>Runs an endpoint's reader over a body: JSON that does not parse makes the body unreadable, with the parser's reason.</summary>
-    public static T ReadBody<T>(ReadOnlySpan<byte> body, bool modelInPath, OpenAIEndpoint endpoint, BodyReader<T> read)
+    /// <summary>Runs an operation's reader over a body: JSON that does not parse makes the body unreadable, with the parser's reason.</summary>
+    public static T ReadBody<T>(ReadOnlySpan<byte> body, bool modelInPath, string api, BodyReader<T> read)
     {
         var reader = new Utf8JsonReader(body, ReaderOptions);
         try
@@ -26,22 +25,22 @@ internal static class JsonRequestFields
         }
         catch (JsonException ex)
         {
-            throw Malformed(endpoint, $"the body is not valid JSON ({ex.Message})", ex);
+            throw Malformed(api, $"the body is not valid JSON ({ex.Message})", ex);
         }
     }
 
-    public static string? ReadString(ref Utf8JsonReader reader, OpenAIEndpoint endpoint, string name)
+    public static string? ReadString(ref Utf8JsonReader reader, string api, string name)
     {
         reader.Read();
         return reader.TokenType switch
         {
             JsonTokenType.String => reader.GetString(),
             JsonTokenType.Null => null,
-            _ => throw Malformed(endpoint, $"\"{name}\" must be a string"),
+            _ => throw Malformed(api, $"\"{name}\" must be a string"),
         };
     }
 
-    public static bool? ReadBool(ref Utf8JsonReader reader, OpenAIEndpoint endpoint, string name)
+    public static bool? ReadBool(ref Utf8JsonReader reader, string api, string name)
     {
         reader.Read();
         return reader.TokenType switch
@@ -49,12 +48,12 @@ internal static class JsonRequestFields
             JsonTokenType.True => true,
             JsonTokenType.False => false,
             JsonTokenType.Null => null,
-            _ => throw Malformed(endpoint, $"\"{name}\" must be true or false"),
+            _ => throw Malformed(api, $"\"{name}\" must be true or false"),
         };
     }
 
     /// <summary>A whole number of at least <paramref name="min"/>, or <see langword="null"/> for <c>null</c>.</summary>
-    public static int? ReadCount(ref Utf8JsonReader reader, OpenAIEndpoint endpoint, string name, int min = 0)
+    public static int? ReadCount(ref Utf8JsonReader reader, string api, string name, int min = 0)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.Null)
@@ -64,14 +63,14 @@ internal static class JsonRequestFields
 
         if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int value) || value < min)
         {
-            throw Malformed(endpoint, $"\"{name}\" must be a whole number of at least {min}");
+            throw Malformed(api, $"\"{name}\" must be a whole number of at least {min}");
         }
 
         return value;
     }
 
     /// <summary><c>stream_options.include_usage</c>, <see langword="null"/> when absent (or <c>stream_options</c> is <c>null</c>).</summary>
-    public static bool? ReadIncludeUsage(ref Utf8JsonReader reader, OpenAIEndpoint endpoint)
+    public static bool? ReadIncludeUsage(ref Utf8JsonReader reader, string api)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.Null)
@@ -81,7 +80,7 @@ internal static class JsonRequestFields
 
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            throw Malformed(endpoint, "\"stream_options\" must be an object");
+            throw Malformed(api, "\"stream_options\" must be an object");
         }
 
         bool? includeUsage = null;
@@ -89,7 +88,7 @@ internal static class JsonRequestFields
         {
             if (reader.ValueTextEquals("include_usage"u8))
             {
-                includeUsage = ReadBool(ref reader, endpoint, "stream_options.include_usage");
+                includeUsage = ReadBool(ref reader, api, "stream_options.include_usage");
             }
             else
             {
@@ -109,26 +108,26 @@ internal static class JsonRequestFields
     }
 
     /// <summary>Reads the start of a body, which must be a JSON object.</summary>
-    public static void BeginObject(ref Utf8JsonReader reader, OpenAIEndpoint endpoint)
+    public static void BeginObject(ref Utf8JsonReader reader, string api)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
-            throw Malformed(endpoint, "the body is not a JSON object");
+            throw Malformed(api, "the body is not a JSON object");
         }
     }
 
     /// <summary>After the members: anything after the object, or a truncated object, makes the body unreadable.</summary>
-    public static void EndObject(ref Utf8JsonReader reader, OpenAIEndpoint endpoint)
+    public static void EndObject(ref Utf8JsonReader reader, string api)
     {
         if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
         {
-            throw Malformed(endpoint, "the body is not a single JSON object");
+            throw Malformed(api, "the body is not a single JSON object");
         }
     }
 
-    public static UnboundedRequestException Malformed(OpenAIEndpoint endpoint, string reason, Exception? inner = null) =>
-        new(UnboundedRequestReason.MalformedBody, $"The {OpenAIEndpointNames.Of(endpoint)} request cannot be read: {reason}.", inner);
+    public static UnboundedRequestException Malformed(string api, string reason, Exception? inner = null) =>
+        new(UnboundedRequestReason.MalformedBody, $"The {api} request cannot be read: {reason}.", inner);
 
-    public static UnboundedRequestException Unbounded(OpenAIEndpoint endpoint, string reason) =>
-        new(UnboundedRequestReason.UnsupportedContent, $"The {OpenAIEndpointNames.Of(endpoint)} request cannot be bounded: {reason}.");
+    public static UnboundedRequestException Unbounded(string api, string reason) =>
+        new(UnboundedRequestReason.UnsupportedContent, $"The {api} request cannot be bounded: {reason}.");
 }

@@ -1,7 +1,8 @@
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Telemetry;
-using Microsoft.Extensions.Logging;
 
 namespace AgentGuard.Http.Settlement;
 
@@ -22,9 +23,10 @@ internal sealed class CallReservation
     private int _extendDue;
     private ITimer? _renewal;
 
-    public CallReservation(BudgetedSession session, BudgetScope? scope, string model, PricedModel? pricedModel, ServiceTier tier, string leaseId, long reservedMicros, TimeSpan leaseDuration, EstimationContext? context = null)
+    public CallReservation(BudgetedSession session, BudgetScope? scope, string model, PricedModel? pricedModel, ServiceTier tier, string leaseId, long reservedMicros, TimeSpan leaseDuration, EstimationContext? context = null, LlmProvider? provider = null)
     {
         _context = context ?? EstimationContext.Default;
+        Provider = provider ?? LlmProviders.OpenAI;
         _session = session;
         Scope = scope;
         Model = model;
@@ -40,6 +42,9 @@ internal sealed class CallReservation
     public BudgetedSession Session => _session;
 
     public BudgetScope? Scope { get; }
+
+    /// <summary>The provider the call was sent to: its rules settle it, and its name tags the metrics.</summary>
+    public LlmProvider Provider { get; }
 
     public string Model { get; }
 
@@ -79,7 +84,7 @@ internal sealed class CallReservation
             return ChargeInFullAsync("the model has no price to compute the usage's cost with", async);
         }
 
-        var tier = ServiceTierNames.ForResponse(usage.ServiceTier, Tier);
+        var tier = Provider.BilledTier(usage.ServiceTier, Tier);
         bool longContext = _model.IsLongContext(usage.PromptTokens);
         if (!_model.TryGetRates(tier, longContext, out var rates))
         {

@@ -1,5 +1,5 @@
 using System.Net;
-using AgentGuard.Http.Endpoints;
+using AgentGuard.Http.Providers;
 
 namespace AgentGuard.Http.Settlement;
 
@@ -13,15 +13,15 @@ internal sealed class SseObservingContent : HttpContent
     private readonly HttpContent _inner;
     private readonly CallReservation _reservation;
     private readonly bool _stripUsageChunk;
-    private readonly OpenAIEndpoint _endpoint;
+    private readonly LlmOperation _operation;
     private SseUsageStream? _stream;
 
-    public SseObservingContent(HttpContent inner, CallReservation reservation, bool stripUsageChunk, OpenAIEndpoint endpoint = OpenAIEndpoint.ChatCompletions)
+    public SseObservingContent(HttpContent inner, CallReservation reservation, bool stripUsageChunk, LlmOperation operation)
     {
         _inner = inner;
         _reservation = reservation;
         _stripUsageChunk = stripUsageChunk;
-        _endpoint = endpoint;
+        _operation = operation;
         reservation.StartRenewal();
         foreach (var header in inner.Headers)
         {
@@ -34,10 +34,10 @@ internal sealed class SseObservingContent : HttpContent
     }
 
     protected override Stream CreateContentReadStream(CancellationToken cancellationToken) =>
-        _stream ??= new SseUsageStream(_inner.ReadAsStream(cancellationToken), _reservation, _stripUsageChunk, _endpoint);
+        _stream ??= new SseUsageStream(_inner.ReadAsStream(cancellationToken), _reservation, _stripUsageChunk, _operation.CreateStreamReader());
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken) =>
-        _stream ??= new SseUsageStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _reservation, _stripUsageChunk, _endpoint);
+        _stream ??= new SseUsageStream(await _inner.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false), _reservation, _stripUsageChunk, _operation.CreateStreamReader());
 
     protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
 

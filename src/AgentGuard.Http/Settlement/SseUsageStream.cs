@@ -1,37 +1,29 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
-using AgentGuard.Http.Endpoints;
+using AgentGuard.Http.Providers;
 
 namespace AgentGuard.Http.Settlement;
 
 /// <summary>
 /// Passes a server-sent event stream through to the caller while reading its lines as they go by, and settles
-/// the reservation from the usage chunk (chat), or from the response a Responses stream's terminal event carries.
-/// Lines may be split anywhere across reads (even inside a UTF-8 character), so the tail of a read is kept until
-/// its line ends. Nothing is buffered beyond one line.
+/// the reservation from the usage its operation's <see cref="StreamUsageReader"/> finds (the provider's dialect: which
+/// events carry usage, which one is the last word). Lines may be split anywhere across reads (even inside a UTF-8
+/// character), so the tail of a read is kept until its line ends. Nothing is buffered beyond one line.
 /// <para>
-/// When the guard added <c>include_usage</c> itself, the usage-only chunk (<c>"choices": []</c>) is removed
-/// from what the caller reads, so the caller sees the stream it asked for; then lines are handed on whole.
+/// When the guard asked for the stream's usage itself, the event that carries it is removed from what the caller
+/// reads (the reader says which), so the caller sees the stream it asked for; then lines are handed on whole.
 /// </para>
 /// A stream that ends, fails or is disposed before its usage arrived is charged its reservation.
 /// </summary>
 internal sealed class SseUsageStream : Stream
 {
-    // A chat usage chunk is a few hundred bytes: a longer line is content, passed on without being held.
-    private const int MaxHeldChatLine = 16 * 1024;
-
-    // A Responses stream ends with an event that carries the whole response (all its output text) beside its usage.
-    private const int MaxHeldResponsesLine = 8 * 1024 * 1024;
-
     private static ReadOnlySpan<byte> DataPrefix => "data:"u8;
-
-    private static ReadOnlySpan<byte> UsageName => "usage\""u8;
 
     private readonly Stream _inner;
     private readonly CallReservation _reservation;
     private readonly bool _strip;
-    private readonly bool _responses;
+    private readonly StreamUsageReader _events;
     private readonly int _maxHeldLine;
 
     // The start of the current line, kept until the line ends (pass-through: a copy; strip: not yet handed on).
@@ -47,20 +39,20 @@ internal sealed class SseUsageStream : Stream
 
     private byte[]? _readBuffer;
 
-    private TokenUsage? _usage;
-
-    // Whether the usage seen is the stream's last word: its own chunk, or followed by [DONE].
-    private bool _usageIsFinal;
     private bool _ended;
     private bool _disposed;
 
-    public SseUsageStream(Stream inner, CallReservation reservation, bool stripUsageChunk, OpenAIEndpoint endpoint = OpenAIEndpoint.ChatCompletions)
+    /// <param name="inner">The response's stream.</param>
+    /// <param name="reservation">The reservation the stream settles.</param>
+    /// <param name="stripUsageChunk">Whether the guard asked for the usage event itself, so that the caller does not see it.</param>
+    /// <param name="events">The operation's reader of this stream's events.</param>
+    public SseUsageStream(Stream inner, CallReservation reservation, bool stripUsageChunk, StreamUsageReader events)
     {
         _inner = inner;
         _reservation = reservation;
         _strip = stripUsageChunk;
-        _responses = endpoint == OpenAIEndpoint.Responses;
-        _maxHeldLine = _responses ? MaxHeldResponsesLine : MaxHeldChatLine;
+        _events = events;
+        _maxHeldLine = events.MaxUsageLineBytes;
     }
 
     public override bool CanRead => true;
@@ -229,7 +221,7 @@ internal sealed class SseUsageStream : Stream
         }
 
         // Once settled, renewing is a no-op: one ledger call at most per read.
-        return _usage is { } usage && _usageIsFinal && !_reservation.IsSettled
+        return _events.Usage is { } usage && _events.UsageIsFinal && !_reservation.IsSettled
             ? _reservation.SettleFromUsageAsync(usage, async)
             : _reservation.ExtendIfDueAsync(async);
     }
@@ -307,14 +299,14 @@ internal sealed class SseUsageStream : Stream
 
         while (!lines.IsEmpty)
         {
-            if (_usage is not null && !_usageIsFinal)
+            if (_events.ReadsEveryLine)
             {
-                // A usage beside choices may still grow, and [DONE] makes it final: every line counts again.
+                // A usage seen may still change, and a later event makes it final: every line counts again.
                 Scan(lines);
                 break;
             }
 
-            int at = IndexOfUsageObject(lines);
+            int at = StreamUsageReader.IndexOfObjectMember(lines, _events.UsageKey);
             if (at < 0)
             {
                 break;
@@ -333,7 +325,7 @@ internal sealed class SseUsageStream : Stream
         }
     }
 
-    /// <summary>Keeps the start of a line that has not ended yet, up to the endpoint's longest line that can carry usage.</summary>
+    /// <summary>Keeps the start of a line that has not ended yet, up to the longest line that can carry usage.</summary>
     private void Hold(ReadOnlySpan<byte> part)
     {
         if (_lineTooLong)
@@ -368,60 +360,14 @@ internal sealed class SseUsageStream : Stream
         }
 
         _dropNextBlankLine = false;
-        if (text.StartsWith(DataPrefix))
+        if (text.StartsWith(DataPrefix) && _events.OnData(text[DataPrefix.Length..].TrimStart((byte)' '), _strip))
         {
-            var data = text[DataPrefix.Length..].TrimStart((byte)' ');
-            if (data.SequenceEqual("[DONE]"u8))
-            {
-                _usageIsFinal = _usage is not null;
-            }
-            else if (_responses)
-            {
-                // Responses streams have no [DONE]: the terminal event (completed, incomplete, failed) is the last word.
-                if (IndexOfUsageObject(data) >= 0 && UsageReader.TryReadTerminalEvent(data, out var final))
-                {
-                    _usage = final;
-                    _usageIsFinal = true;
-                }
-            }
-            else if (IndexOfUsageObject(data) >= 0 && UsageReader.TryRead(data, out var usage, out bool noChoices))
-            {
-                _usage = usage;
-
-                // OpenAI sends usage once, in a chunk of its own; usage beside choices may still grow.
-                _usageIsFinal |= noChoices;
-                if (_strip && noChoices)
-                {
-                    _dropNextBlankLine = true;
-                    return;
-                }
-            }
+            // The event the guard asked for is not the caller's: neither is the blank line that ends it.
+            _dropNextBlankLine = true;
+            return;
         }
 
         Emit(line);
-    }
-
-    /// <summary>
-    /// Where a <c>usage</c> key with an object value starts (at its <c>u</c>), or -1: a cheap test before parsing, since
-    /// every chunk says <c>"usage":null</c> but one. The search is for <c>usage"</c>, whose first and last bytes rarely
-    /// stand five apart in JSON, so the vectorized search seldom stops on a false candidate.
-    /// </summary>
-    private static int IndexOfUsageObject(ReadOnlySpan<byte> data)
-    {
-        int offset = 0;
-        int at;
-        while ((at = data[offset..].IndexOf(UsageName)) >= 0)
-        {
-            at += offset;
-            offset = at + UsageName.Length;
-            var value = data[offset..].TrimStart(" \t"u8);
-            if (at > 0 && data[at - 1] == (byte)'"' && value is [(byte)':', ..] && value[1..].TrimStart(" \t"u8) is [(byte)'{', ..])
-            {
-                return at;
-            }
-        }
-
-        return -1;
     }
 
     private void Emit(ReadOnlySpan<byte> bytes)
@@ -487,7 +433,7 @@ internal sealed class SseUsageStream : Stream
     private ValueTask EndAsync(string reason, bool async)
     {
         _ended = true;
-        return _usage is { } usage && _usageIsFinal
+        return _events.Usage is { } usage && _events.UsageIsFinal
             ? _reservation.SettleFromUsageAsync(usage, async)
             : _reservation.ChargeInFullAsync(reason, async);
     }

@@ -1,7 +1,7 @@
 using System.Text;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
-using AgentGuard.Http.Requests;
+using AgentGuard.Http.Providers.OpenAI;
 using Microsoft.ML.Tokenizers;
 
 namespace AgentGuard.Http.Tests.Completions;
@@ -223,7 +223,7 @@ public sealed class CompletionsCostEstimatorTests
         var model = Resolve(Instruct);
         var bound = CompletionsCostEstimator.ByBytes(request, model, ServiceTier.Standard);
 
-        var repriced = RequestCostEstimator.Reprice(bound, request, model, ServiceTier.Standard, EstimationContext.Default, cap);
+        var repriced = OpenAIOperations.Completions.Reprice(bound, request, model, ServiceTier.Standard, EstimationContext.Default, cap);
 
         Assert.Equal(CompletionsCostEstimator.ByBytes(request, model, ServiceTier.Standard, outputCap: cap), repriced);
         Assert.Equal(4 * (cap + 3), repriced.OutputTokens);

@@ -1,5 +1,5 @@
 using System.Text;
-using AgentGuard.Http.Endpoints;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Requests;
 
 namespace AgentGuard.Http.Tests.Completions;
@@ -13,7 +13,7 @@ public sealed class CompletionsRequestReaderTests
 
         var request = Read(body);
 
-        Assert.Equal(OpenAIEndpoint.Completions, request.Endpoint);
+        Assert.Same(OpenAIOperations.Completions, request.Operation);
         Assert.Equal("gpt-3.5-turbo-instruct", request.Model);
         Assert.Equal(Encoding.UTF8.GetByteCount(body), request.BodyBytes);
         Assert.Equal(CompletionsRequest.DefaultPrompt, request.Prompt);
@@ -194,7 +194,7 @@ public sealed class CompletionsRequestReaderTests
     [InlineData("{\"model\":\"m\",\"prompt\":\"ok\",\"suffix\":\"x\xE9y\"}", "the body is not valid UTF-8")]
     public void Read_TextNotUtf8_IsMalformed(string latin1Body, string problem)
     {
-        var ex = Assert.Throws<UnboundedRequestException>(() => GuardedRequestReader.Read(OpenAIEndpoint.Completions, Encoding.Latin1.GetBytes(latin1Body)));
+        var ex = Assert.Throws<UnboundedRequestException>(() => GuardedRequestReader.Read(OpenAIOperations.Completions, Encoding.Latin1.GetBytes(latin1Body)));
 
         Assert.Equal(UnboundedRequestReason.MalformedBody, ex.Reason);
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
@@ -203,7 +203,7 @@ public sealed class CompletionsRequestReaderTests
     [Fact]
     public void Read_ThroughTheEndpointDispatch_IsTheCompletionsReader()
     {
-        var request = GuardedRequestReader.Read(OpenAIEndpoint.Completions, """{"model":"m","prompt":"x"}"""u8);
+        var request = GuardedRequestReader.Read(OpenAIOperations.Completions, """{"model":"m","prompt":"x"}"""u8);
 
         Assert.IsType<CompletionsRequest>(request);
     }

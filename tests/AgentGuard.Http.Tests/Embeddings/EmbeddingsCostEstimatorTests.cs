@@ -1,7 +1,7 @@
 using System.Text;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
-using AgentGuard.Http.Requests;
+using AgentGuard.Http.Providers.OpenAI;
 using Microsoft.ML.Tokenizers;
 
 namespace AgentGuard.Http.Tests.Embeddings;
@@ -166,16 +166,16 @@ public sealed class EmbeddingsCostEstimatorTests
     }
 
     [Fact]
-    public void Dispatch_RequestCostEstimatorAndClamp_UseTheEmbeddingsRules()
+    public void Dispatch_TheOperationAndClamp_UseTheEmbeddingsRules()
     {
         string body = Body("text-embedding-3-small", "[\"one\",\"two\"]");
         var request = Read(body);
         var model = Resolve("text-embedding-3-small");
 
-        var bound = RequestCostEstimator.ByBytes(request, model, ServiceTier.Standard, EstimationContext.Default);
+        var bound = OpenAIOperations.Embeddings.ByBytes(request, model, ServiceTier.Standard, EstimationContext.Default, outputCap: null);
 
         Assert.Equal(6, bound.InputTokens);
-        Assert.Equal(2, RequestCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard, EstimationContext.Default)!.Value.InputTokens);
+        Assert.Equal(2, OpenAIOperations.Embeddings.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard, EstimationContext.Default, outputCap: null)!.Value.InputTokens);
         Assert.Null(OutputClamp.Fit(bound, request, model, ServiceTier.Standard, EstimationContext.Default, remainingMicros: 0, minCap: 1, currentCap: null));
     }
 

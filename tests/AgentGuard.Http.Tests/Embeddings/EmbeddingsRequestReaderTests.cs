@@ -1,5 +1,5 @@
 using System.Text;
-using AgentGuard.Http.Endpoints;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Requests;
 
 namespace AgentGuard.Http.Tests.Embeddings;
@@ -13,7 +13,7 @@ public sealed class EmbeddingsRequestReaderTests
 
         var request = Read(body);
 
-        Assert.Equal(OpenAIEndpoint.Embeddings, request.Endpoint);
+        Assert.Same(OpenAIOperations.Embeddings, request.Operation);
         Assert.Equal("text-embedding-3-small", request.Model);
         Assert.Equal(Encoding.UTF8.GetByteCount(body), request.BodyBytes);
         Assert.Equal(new TextOrTokenIds(1, Encoding.UTF8.GetByteCount("Héllo 你好 👋"), 0, Encoding.UTF8.GetByteCount("Héllo 你好 👋")), request.Input);
@@ -112,7 +112,7 @@ public sealed class EmbeddingsRequestReaderTests
     public void Read_InputNotUtf8_IsMalformedBecauseItsBytesWouldNotBoundItsTokens(string latin1Body)
     {
         // A server that decodes an invalid byte as U+FFFD reads 3 bytes where the body has 1.
-        var ex = Assert.Throws<UnboundedRequestException>(() => GuardedRequestReader.Read(OpenAIEndpoint.Embeddings, Encoding.Latin1.GetBytes(latin1Body)));
+        var ex = Assert.Throws<UnboundedRequestException>(() => GuardedRequestReader.Read(OpenAIOperations.Embeddings, Encoding.Latin1.GetBytes(latin1Body)));
 
         Assert.Equal(UnboundedRequestReason.MalformedBody, ex.Reason);
         Assert.Equal("The Embeddings request cannot be read: the body is not valid UTF-8.", ex.Message);
@@ -121,7 +121,7 @@ public sealed class EmbeddingsRequestReaderTests
     [Fact]
     public void Read_ThroughTheEndpointDispatch_IsTheEmbeddingsReader()
     {
-        var request = GuardedRequestReader.Read(OpenAIEndpoint.Embeddings, """{"model":"m","input":"x"}"""u8);
+        var request = GuardedRequestReader.Read(OpenAIOperations.Embeddings, """{"model":"m","input":"x"}"""u8);
 
         Assert.IsType<EmbeddingsRequest>(request);
     }

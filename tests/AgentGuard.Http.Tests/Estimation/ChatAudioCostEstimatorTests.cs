@@ -1,7 +1,7 @@
 using System.Text;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
-using AgentGuard.Http.Requests;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Tests.Pricing;
 
 namespace AgentGuard.Http.Tests.Estimation;

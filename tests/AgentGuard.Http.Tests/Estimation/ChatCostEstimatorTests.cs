@@ -1,7 +1,6 @@
 using System.Text;
-using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
-using AgentGuard.Http.Requests;
+using AgentGuard.Http.Providers.OpenAI;
 using Microsoft.ML.Tokenizers;
 
 namespace AgentGuard.Http.Tests.Estimation;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using AgentGuard.Http.Estimation;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Requests;
 using Microsoft.ML.Tokenizers;
 
@@ -235,7 +236,7 @@ public sealed class ChatInputBoundsTests
     {
         byte[] body = Encoding.Latin1.GetBytes("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"caf\xE9\"}]}");
 
-        var ex = Assert.Throws<UnboundedRequestException>(() => GuardedRequestReader.Read(AgentGuard.Http.Endpoints.OpenAIEndpoint.ChatCompletions, body));
+        var ex = Assert.Throws<UnboundedRequestException>(() => GuardedRequestReader.Read(OpenAIOperations.ChatCompletions, body));
 
         Assert.Equal(UnboundedRequestReason.MalformedBody, ex.Reason);
         Assert.Equal("The Chat Completions request cannot be read: the body is not valid UTF-8.", ex.Message);

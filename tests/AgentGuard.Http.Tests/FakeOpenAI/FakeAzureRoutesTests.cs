@@ -1,6 +1,5 @@
 using System.ClientModel;
 using System.Net;
-using System.Text.Json;
 using AgentGuard.FakeOpenAI;
 using OpenAI;
 using OpenAI.Embeddings;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Requests;
 
 namespace AgentGuard.Http.Tests.Performance;

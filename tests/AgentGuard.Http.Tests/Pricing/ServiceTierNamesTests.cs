@@ -1,4 +1,4 @@
-using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers.OpenAI;
 
 namespace AgentGuard.Http.Tests.Pricing;
 

@@ -1,8 +1,9 @@
 using System.Text;
-using AgentGuard.Http.Requests;
-
 using AgentGuard.Http.Estimation;
+using AgentGuard.Http.Providers.OpenAI;
+using AgentGuard.Http.Requests;
 using AgentGuard.Http.Tests.TestSupport;
+
 
 namespace AgentGuard.Http.Tests.Requests;
 

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using AgentGuard.Http.Requests;
+using AgentGuard.Http.Providers.OpenAI;
 
 namespace AgentGuard.Http.Tests.Requests;
 

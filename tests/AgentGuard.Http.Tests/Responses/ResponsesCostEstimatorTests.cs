@@ -3,8 +3,7 @@ using System.Text;
 using AgentGuard.FakeOpenAI;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
-using AgentGuard.Http.Requests;
-using AgentGuard.Http.Settlement;
+using AgentGuard.Http.Providers.OpenAI;
 
 namespace AgentGuard.Http.Tests.Responses;
 

@@ -1,4 +1,3 @@
-using System.ClientModel;
 using System.Text;
 using AgentGuard.FakeOpenAI;
 using AgentGuard.Http.Tests.TestSupport;

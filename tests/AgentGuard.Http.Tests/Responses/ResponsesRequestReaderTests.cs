@@ -1,7 +1,8 @@
-using AgentGuard.Http.Tests.TestSupport;
-using AgentGuard.Http.Estimation;
 using System.Text;
+using AgentGuard.Http.Estimation;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Requests;
+using AgentGuard.Http.Tests.TestSupport;
 
 namespace AgentGuard.Http.Tests.Responses;
 

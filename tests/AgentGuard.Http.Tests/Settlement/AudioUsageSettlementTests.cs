@@ -1,5 +1,6 @@
 using System.Text;
 using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Settlement;
 using AgentGuard.Http.Tests.Pricing;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Settlement;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using AgentGuard.Http.Pricing;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Settlement;
 
 namespace AgentGuard.Http.Tests.Settlement;
@@ -19,7 +20,7 @@ public sealed class LongLineStripTests
         string usage = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}}\n\n";
         string source = content + usage + "data: [DONE]\n\n";
         var session = BudgetedSession.Create(new AgentGuardOptions { BudgetUsd = 1m, BudgetName = "strip" });
-        using var stream = new SseUsageStream(new PiecesStream(Encoding.UTF8.GetBytes(content), pieces, Encoding.UTF8.GetBytes(usage + "data: [DONE]\n\n")), Reservation(session), stripUsageChunk: true);
+        using var stream = new SseUsageStream(new PiecesStream(Encoding.UTF8.GetBytes(content), pieces, Encoding.UTF8.GetBytes(usage + "data: [DONE]\n\n")), Reservation(session), stripUsageChunk: true, new ChatStreamUsageReader());
 
         var read = new MemoryStream();
         await stream.CopyToAsync(read, 64 * 1024, TestContext.Current.CancellationToken);

@@ -1,4 +1,4 @@
-using AgentGuard.Http.Settlement;
+using AgentGuard.Http.Providers.OpenAI;
 
 namespace AgentGuard.Http.Tests.Settlement;
 

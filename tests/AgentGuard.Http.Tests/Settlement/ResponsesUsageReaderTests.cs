@@ -1,4 +1,5 @@
 using System.Text;
+using AgentGuard.Http.Providers.OpenAI;
 using AgentGuard.Http.Settlement;
 
 namespace AgentGuard.Http.Tests.Settlement;
