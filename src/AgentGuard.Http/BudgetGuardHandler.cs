@@ -86,7 +86,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         var refusal = new UnboundedRequestException(UnboundedRequestReason.UnboundedEndpoint,
             $"POST {route.Name} ({provider.DisplayName}) can cost money that AgentGuard.Http cannot bound, so the call was not sent. If this client may spend on it " +
             $"without a limit, allow it by name: AgentGuardOptions.AllowedUnboundedEndpoints.Add(\"{provider.Name}:{route.Name}\").");
-        _session.RecordRefused(ScopeOf(request), route.Name, "unbounded_endpoint");
+        _session.RecordRefused(ScopeOf(request), provider.Name, route.Name, "unbounded_endpoint");
         Log.RequestRefused(_session.Logger, _session.Name, refusal.Message);
         throw refusal;
     }
@@ -140,7 +140,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
                 // The one-pass reader accepts what a DOM rewrite cannot (duplicate members): nothing was sent.
                 await reserved.ReleaseAsync("the body could not be rewritten, so the call was not sent", async).ConfigureAwait(false);
                 var unwritable = JsonRequestFields.Malformed(route.Operation!.DisplayName, $"the guard could not write its changes into the body ({ex.Message})", ex);
-                _session.RecordRefused(ScopeOf(request), admission.Request!.Model, "unbounded");
+                _session.RecordRefused(ScopeOf(request), route.Provider!.Name, admission.Request!.Model, "unbounded");
                 Log.RequestRefused(_session.Logger, _session.Name, unwritable.Message);
                 throw unwritable;
             }
@@ -224,7 +224,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         }
         catch (AgentGuardException ex) when (ex is UnboundedRequestException or UnknownModelPriceException)
         {
-            return Unbounded(ex, scope);
+            return Unbounded(ex, provider, scope);
         }
 
         // A cap the guard writes: the configured default for requests without one, or a lower one that fits the budget.
@@ -272,11 +272,11 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         }
         catch (UnboundedRequestException ex)
         {
-            return Unbounded(ex, scope);
+            return Unbounded(ex, provider, scope);
         }
         catch (UnknownModelPriceException ex)
         {
-            return Unbounded(ex, scope);
+            return Unbounded(ex, provider, scope);
         }
         catch (BudgetLedgerUnavailableException ex)
         {
@@ -286,7 +286,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
                 return new Admission(request, null, null, InjectUsage: false, OutputCap: null);
             }
 
-            _session.RecordRefused(scope, model, "ledger_unavailable");
+            _session.RecordRefused(scope, provider.Name, model, "ledger_unavailable");
             Log.RequestRefused(_session.Logger, _session.Name, ex.Message);
             throw;
         }
@@ -299,7 +299,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         // A provider may reject the guard's request for usage on some requests (Azure: data_sources, images) without the
         // guard being able to tell which: its streams are never rewritten, and one that brings no usage is charged in full.
         bool injectUsage = request.NeedsUsageInjected && provider.InjectsStreamUsage;
-        _session.RecordAdmitted(scope, model, bound.Micros);
+        _session.RecordAdmitted(scope, provider.Name, model, bound.Micros);
         if (_session.Logger.IsEnabled(LogLevel.Debug))
         {
             Log.Reserved(_session.Logger, _session.Name, Micros.ToUsd(bound.Micros), model, leaseId, bound.InputTokens, bound.OutputTokens, tier, bound.FromTokenizer);
@@ -329,12 +329,12 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         return async ? _session.Ledger.ReserveAsync(reservation, cancellationToken) : ValueTask.FromResult(_session.Ledger.Reserve(reservation));
     }
 
-    private Admission Unbounded(AgentGuardException refusal, BudgetScope? scope)
+    private Admission Unbounded(AgentGuardException refusal, LlmProvider provider, BudgetScope? scope)
     {
         string model = (refusal as UnknownModelPriceException)?.Model ?? "unknown";
         if (!_policy.AllowUnboundedRequests)
         {
-            _session.RecordRefused(scope, model, refusal is UnknownModelPriceException ? "unknown_price" : "unbounded");
+            _session.RecordRefused(scope, provider.Name, model, refusal is UnknownModelPriceException ? "unknown_price" : "unbounded");
             Log.RequestRefused(_session.Logger, _session.Name, refusal.Message);
             throw refusal;
         }
@@ -348,7 +348,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         var (poolScope, window) = BudgetDefinition.Describe(pool.Key);
         var exception = new BudgetExceededException(_session.Name, Micros.ToUsd(pool.LimitMicros), Micros.ToUsd(pool.SpentMicros),
             Micros.ToUsd(pool.ReservedMicros), Micros.ToUsd(requiredMicros), model, poolScope, window);
-        _session.RecordRefused(scope, model, "budget_exceeded");
+        _session.RecordRefused(scope, provider.Name, model, "budget_exceeded");
         Log.BudgetExceeded(_session.Logger, _session.Name, model, exception.RequiredUsd, exception.RemainingUsd);
         if (_policy.OnBudgetExceeded is { } onBudgetExceeded)
         {

@@ -119,16 +119,16 @@ public sealed partial class BudgetedSession
     /// <summary>The pools a call in <paramref name="scope"/> draws from now.</summary>
     internal BudgetPool[] PoolsFor(BudgetScope? scope) => _budget.PoolsFor(scope, Time.GetUtcNow());
 
-    internal void RecordAdmitted(BudgetScope? scope, string model, long reservedMicros)
+    internal void RecordAdmitted(BudgetScope? scope, string provider, string model, long reservedMicros)
     {
         ForEachScopeLevel(scope, static c => c.AddCall());
-        Metrics.Reserved(Name, model, reservedMicros);
+        Metrics.Reserved(Name, provider, model, reservedMicros);
     }
 
-    internal void RecordRefused(BudgetScope? scope, string model, string reason)
+    internal void RecordRefused(BudgetScope? scope, string provider, string model, string reason)
     {
         ForEachScopeLevel(scope, static c => c.AddRefusal());
-        Metrics.Refused(Name, model, reason);
+        Metrics.Refused(Name, provider, model, reason);
     }
 
     /// <summary>Records a settlement the ledger applied, and raises the warnings it crossed.</summary>
@@ -139,7 +139,7 @@ public sealed partial class BudgetedSession
             ForEachScopeLevel(reservation.Scope, c => c.AddSpend(reservation.Model, costMicros));
         }
 
-        Metrics.Settled(Name, reservation.Model, reservation.ReservedMicros, costMicros, outcome);
+        Metrics.Settled(Name, reservation.Provider.Name, reservation.Model, reservation.ReservedMicros, costMicros, outcome);
         if (Logger.IsEnabled(LogLevel.Debug))
         {
             Log.Settled(Logger, Name, reservation.LeaseId, reservation.Model, outcome, Micros.ToUsd(costMicros), Micros.ToUsd(reservation.ReservedMicros), reason);

@@ -127,6 +127,9 @@ public sealed record FakeBehavior
     /// <summary>Azure OpenAI: deployment name to model.</summary>
     public IReadOnlyDictionary<string, string> AzureDeployments { get; init; } = DefaultAzureDeployments;
 
+    /// <summary>Serve OpenAI's API (not Azure's) under <c>/openai/v1/</c>, as a proxy that mounts it there does.</summary>
+    public bool OpenAIUnderOpenAIV1 { get; init; }
+
     /// <summary>Chat completions: audio prices by the fake table's model name (a dated snapshot uses its family's). A
     /// model listed here produces audio output (<c>modalities</c> with <c>"audio"</c> and an <c>audio</c> parameter):
     /// all its completion tokens are audio in <see cref="FakeOutputMode.WorstCase"/> mode when audio costs at least as

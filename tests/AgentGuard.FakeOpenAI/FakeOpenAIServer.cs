@@ -136,7 +136,8 @@ public sealed class FakeOpenAIServer : IAsyncDisposable
 
         var (relative, root) = path switch
         {
-            _ when path.StartsWith(AzureRoutes.V1Prefix, StringComparison.OrdinalIgnoreCase) => (path[AzureRoutes.V1Prefix.Length..], FakeRoute.AzureV1),
+            _ when path.StartsWith(AzureRoutes.V1Prefix, StringComparison.OrdinalIgnoreCase) =>
+                (path[AzureRoutes.V1Prefix.Length..], behavior.OpenAIUnderOpenAIV1 ? FakeRoute.OpenAI : FakeRoute.AzureV1),
             _ when path.StartsWith("/v1/", StringComparison.OrdinalIgnoreCase) => (path["/v1/".Length..], FakeRoute.OpenAI),
             _ => (path.TrimStart('/'), FakeRoute.OpenAI),
         };

@@ -11,6 +11,7 @@ internal sealed class AgentGuardMetrics
     public const string MeterName = "AgentGuard.Http";
 
     public const string BudgetTag = "agentguard.budget";
+    public const string ProviderTag = "gen_ai.provider.name";
     public const string ModelTag = "gen_ai.request.model";
     public const string OutcomeTag = "agentguard.outcome";
     public const string ReasonTag = "agentguard.reason";
@@ -37,15 +38,16 @@ internal sealed class AgentGuardMetrics
     public static AgentGuardMetrics Create(IMeterFactory? meterFactory) =>
         meterFactory is null ? s_shared.Value : new AgentGuardMetrics(meterFactory.Create(MeterName));
 
-    public void Reserved(string budget, string model, long micros)
+    public void Reserved(string budget, string provider, string model, long micros)
     {
-        _calls.Add(1, new(BudgetTag, budget), new(ModelTag, model));
-        _reserved.Add(Micros.ToUsdDouble(micros), new(BudgetTag, budget), new(ModelTag, model));
+        var tags = new TagList { { BudgetTag, budget }, { ProviderTag, provider }, { ModelTag, model } };
+        _calls.Add(1, tags);
+        _reserved.Add(Micros.ToUsdDouble(micros), tags);
     }
 
-    public void Settled(string budget, string model, long reservedMicros, long costMicros, string outcome)
+    public void Settled(string budget, string provider, string model, long reservedMicros, long costMicros, string outcome)
     {
-        var tags = new TagList { { BudgetTag, budget }, { ModelTag, model }, { OutcomeTag, outcome } };
+        var tags = new TagList { { BudgetTag, budget }, { ProviderTag, provider }, { ModelTag, model }, { OutcomeTag, outcome } };
         _reserved.Add(-Micros.ToUsdDouble(reservedMicros), tags);
         _spent.Add(Micros.ToUsdDouble(costMicros), tags);
         if (costMicros > reservedMicros)
@@ -54,6 +56,6 @@ internal sealed class AgentGuardMetrics
         }
     }
 
-    public void Refused(string budget, string model, string reason) =>
-        _refused.Add(1, new(BudgetTag, budget), new(ModelTag, model), new(ReasonTag, reason));
+    public void Refused(string budget, string provider, string model, string reason) =>
+        _refused.Add(1, new TagList { { BudgetTag, budget }, { ProviderTag, provider }, { ModelTag, model }, { ReasonTag, reason } });
 }

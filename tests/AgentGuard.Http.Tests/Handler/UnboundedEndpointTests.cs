@@ -56,6 +56,42 @@ public sealed class UnboundedEndpointTests
         Assert.Contains(h.Logs.GetSnapshot(), r => r.Id.Name == "UnboundedEndpointForwarded");
     }
 
+    [Theory]
+    [InlineData("openai:images")]
+    [InlineData("OpenAI:/images/")]
+    public async Task ANamePrefixedWithItsProvider_IsAllowedOnThatProvider(string allowed)
+    {
+        await using var h = await GuardHarness.StartAsync(configure: o => o.AllowedUnboundedEndpoints.Add(allowed));
+
+        using var response = await h.Http.PostAsync(new Uri("images/generations", UriKind.Relative), ChatBodies.Json("{}"), Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(1, h.Meter.TotalRequests);
+    }
+
+    [Fact]
+    public async Task ANamePrefixedWithAnotherProvider_DoesNotAllowIt_AndTheRefusalNamesThePrefixedName()
+    {
+        await using var h = await GuardHarness.StartAsync(configure: o => o.AllowedUnboundedEndpoints.Add("azure.ai.openai:images"));
+
+        var refusal = await Assert.ThrowsAsync<UnboundedRequestException>(() => h.Http.PostAsync(new Uri("images/generations", UriKind.Relative), ChatBodies.Json("{}"), Ct));
+
+        Assert.Contains("AllowedUnboundedEndpoints.Add(\"openai:images/generations\")", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(0, h.Meter.TotalRequests);
+    }
+
+    [Fact]
+    public async Task AnAzurePathsEndpoint_IsAllowedByTheAzurePrefix()
+    {
+        await using var h = await GuardHarness.StartAsync(configure: o => o.AllowedUnboundedEndpoints.Add("azure.ai.openai:images"));
+
+        using var response = await h.Http.PostAsync(
+            new Uri(h.Server.Root, "openai/deployments/dall-e-3/images/generations?api-version=2024-10-21"), ChatBodies.Json("{}"), Ct);
+
+        Assert.Equal(1, h.Meter.TotalRequests);
+        Assert.Equal(0, h.Session.GetSummary().RefusedCalls);
+    }
+
     [Fact]
     public async Task AllowingAName_DoesNotAllowItsSiblings()
     {

@@ -54,6 +54,42 @@ public sealed class AgentGuardOptionsValidatorTests
         Assert.True(Validate(new AgentGuardOptions { BudgetUsd = Dec(budget) }).Succeeded);
     }
 
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("azure.ai.openai")]
+    [InlineData("OpenAI")]
+    public void Validate_AKnownProvider_Succeeds(string provider) =>
+        Assert.True(Validate(new AgentGuardOptions { BudgetUsd = 1m, Provider = provider }).Succeeded);
+
+    [Fact]
+    public void Validate_AnUnknownProvider_FailsNamingTheKnownOnes()
+    {
+        var result = Validate(new AgentGuardOptions { BudgetUsd = 1m, Provider = "mistral" });
+
+        Assert.True(result.Failed);
+        Assert.Contains("AgentGuardOptions.Provider is 'mistral'", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("openai, azure.ai.openai", result.FailureMessage.Replace("azure.ai.openai, openai", "openai, azure.ai.openai", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("mistral:images", "provider 'mistral'")]
+    [InlineData("openai:", "empty name")]
+    [InlineData("openai:/", "empty name")]
+    public void Validate_AnAllowedEndpointWithABadPrefixOrNoName_Fails(string entry, string expected)
+    {
+        var result = Validate(new AgentGuardOptions { BudgetUsd = 1m, AllowedUnboundedEndpoints = [entry] });
+
+        Assert.True(result.Failed);
+        Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("openai:images")]
+    [InlineData("images")]
+    [InlineData("models/{id}:countTokens")]
+    public void Validate_AllowedEndpointsWithAKnownPrefixOrNone_Succeed(string entry) =>
+        Assert.True(Validate(new AgentGuardOptions { BudgetUsd = 1m, AllowedUnboundedEndpoints = [entry] }).Succeeded);
+
     [Fact]
     public void Validate_BudgetUsdUnset_Fails()
     {

@@ -35,9 +35,39 @@ public sealed class TelemetryTests
         var refusal = Assert.Single(refused.GetMeasurementSnapshot());
         Assert.Equal("budget_exceeded", refusal.Tags["agentguard.reason"]);
         Assert.Equal("gpt-4o", refusal.Tags["gen_ai.request.model"]);
+        Assert.Equal("openai", refusal.Tags["gen_ai.provider.name"]);
+        Assert.Equal("openai", calls.LastMeasurement!.Tags["gen_ai.provider.name"]);
         Assert.Equal((double)server.Meter.TotalBilledMicros / 1_000_000d, spent.GetMeasurementSnapshot().EvaluateAsCounter(), 9);
         Assert.Equal(0d, reserved.GetMeasurementSnapshot().Sum(m => m.Value), 9);
         Assert.Equal("settled_from_usage", spent.LastMeasurement!.Tags["agentguard.outcome"]);
+        Assert.Equal("openai", spent.LastMeasurement.Tags["gen_ai.provider.name"]);
+    }
+
+    [Fact]
+    public async Task Meter_TagsEveryMeasurementWithTheProviderTheCallWasSentTo()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(new FakeBehavior(), Ct);
+        var services = new ServiceCollection().AddMetrics();
+        services.AddHttpClient("azure").AddAgentGuard(o =>
+        {
+            o.BudgetUsd = 1m;
+            o.AzureDeployments["my-mini"] = new AzureDeployment { Model = "gpt-4o-mini" };
+        });
+        await using var sp = services.BuildServiceProvider();
+        var meterFactory = sp.GetRequiredService<IMeterFactory>();
+        using var calls = new MetricCollector<long>(meterFactory, "AgentGuard.Http", "agentguard.calls");
+        using var spent = new MetricCollector<double>(meterFactory, "AgentGuard.Http", "agentguard.spent");
+        using var refused = new MetricCollector<long>(meterFactory, "AgentGuard.Http", "agentguard.refused_calls");
+        var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("azure");
+
+        using var ok = await http.PostAsync(new Uri(server.Root, "openai/deployments/my-mini/chat/completions?api-version=2024-10-21"),
+            ChatBodies.Json("""{"messages":[{"role":"user","content":"Hi"}],"max_tokens":20}"""), Ct);
+        await Assert.ThrowsAsync<UnboundedRequestException>(() => http.PostAsync(new Uri(server.Root, "openai/deployments/d/images/generations?api-version=2024-10-21"), ChatBodies.Json("{}"), Ct));
+
+        Assert.Equal("azure.ai.openai", Assert.Single(calls.GetMeasurementSnapshot()).Tags["gen_ai.provider.name"]);
+        Assert.Equal("azure.ai.openai", Assert.Single(spent.GetMeasurementSnapshot()).Tags["gen_ai.provider.name"]);
+        var refusal = Assert.Single(refused.GetMeasurementSnapshot());
+        Assert.Equal(("azure.ai.openai", "unbounded_endpoint"), (refusal.Tags["gen_ai.provider.name"], refusal.Tags["agentguard.reason"]));
     }
 
     [Fact]
