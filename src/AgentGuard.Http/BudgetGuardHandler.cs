@@ -113,7 +113,17 @@ public sealed class BudgetGuardHandler : DelegatingHandler
 
         // Read once into a pooled buffer that becomes the content sent: the bytes bounded are the bytes sent.
         using var body = await PooledRequestBody.ReadAsync(request.Content, async, cancellationToken).ConfigureAwait(false);
-        var admission = await AdmitAsync(request, route, body.Bytes, async, cancellationToken).ConfigureAwait(false);
+        Admission admission;
+        _session.AdmissionStarted();
+        try
+        {
+            admission = await AdmitAsync(request, route, body.Bytes, async, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _session.AdmissionEnded();
+        }
+
         if (admission.Refusal is { } refusal)
         {
             return refusal;
@@ -193,6 +203,16 @@ public sealed class BudgetGuardHandler : DelegatingHandler
 
         try
         {
+            if (!response.IsSuccessStatusCode && reservation.Provider.MaySignalSpendLimit(response.StatusCode))
+            {
+                var error = await HttpContents.ReadAllAsync(response.Content, async, cancellationToken).ConfigureAwait(false);
+                response.Content = HttpContents.Replace(response.Content, error);
+                if (reservation.Provider.SpendLimit(error) is { } limit)
+                {
+                    return await RefuseSpendLimitAsync(request, response, reservation, limit.Code, limit.Message, async).ConfigureAwait(false);
+                }
+            }
+
             return await ResponseSettlement.ObserveAsync(response, reservation, guarded.Operation, stripUsageChunk, async, cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -201,6 +221,24 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             response.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The provider refused the call for the account's own spend limit: not billed, so released; and surfaced as a refusal
+    /// SDKs do not retry (they retry the 429 it came as, which cannot succeed until the limit is raised).
+    /// </summary>
+    private async ValueTask<HttpResponseMessage> RefuseSpendLimitAsync(
+        HttpRequestMessage request, HttpResponseMessage response, CallReservation reservation, string code, string? message, bool async)
+    {
+        var provider = reservation.Provider;
+        int status = (int)response.StatusCode;
+        response.Dispose();
+        await reservation.ReleaseAsync($"{provider.DisplayName} answered {code}: the account's spend limit is reached, so the call was not billed", async).ConfigureAwait(false);
+        var refusal = new ProviderSpendLimitException(provider.Name, provider.DisplayName, status, code, message);
+        Log.RequestRefused(_session.Logger, _session.Name, refusal.Message);
+        return _policy.RefusalMode == BudgetRefusalMode.PaymentRequiredResponse
+            ? provider.CreatePaymentRequired(request, refusal, code)
+            : throw refusal;
     }
 
     /// <summary>Reads, prices and reserves the call; or refuses it.</summary>
@@ -230,6 +268,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         // A cap the guard writes: the configured default for requests without one, or a lower one that fits the budget.
         int? outputCap = request.OutputCap is null && operation.HasOutputCap ? _policy.DefaultMaxOutputTokens : null;
         bool capChanged = outputCap is not null;
+        bool clampedCap = false;
 
         // The byte bound costs nothing to compute; the tokenizer tightens it only when the budget is too tight for it.
         var pools = _session.PoolsFor(scope);
@@ -250,16 +289,21 @@ public sealed class BudgetGuardHandler : DelegatingHandler
 
                 if (_policy.ClampOutputToBudget)
                 {
-                    // Up to one retry per pool that refuses: each refusal says how much that pool has left.
+                    // Up to one retry per pool that refuses: each refusal says how much that pool has left. The call takes
+                    // its share of it, leaving as much to each call in flight or being admitted beside it (this one is
+                    // among the latter), so that plain calls of many agents all fit instead of the first taking the rest.
                     for (int attempt = 0; attempt <= pools.Length && !result.Granted; attempt++)
                     {
-                        if (OutputClamp.Fit(bound, request, priced, tier, context, result.Pool.RemainingMicros, _policy.MinClampedOutputTokens, outputCap ?? request.OutputCap) is not { } clamped)
+                        long remaining = result.Pool.RemainingMicros;
+                        long share = remaining / Math.Max(1L, _session.CallsInFlight + (long)_session.CallsAdmitting);
+                        if (OutputClamp.Fit(bound, request, priced, tier, context, remaining, share, _policy.MinClampedOutputTokens, outputCap ?? request.OutputCap) is not { } clamped)
                         {
                             break;
                         }
 
                         (outputCap, bound) = (clamped.OutputCap, clamped.Bound);
                         capChanged = true;
+                        clampedCap = true;
                         result = await ReserveAsync(leaseId, pools, bound.Micros, lease, model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
                     }
                 }
@@ -293,7 +337,8 @@ public sealed class BudgetGuardHandler : DelegatingHandler
 
         if (!result.Granted)
         {
-            return new Admission(request, null, Refuse(httpRequest, provider, scope, model, bound.Micros, result.Pool), false, null);
+            string advice = BoundExplanation.Describe(request, priced, bound, capChanged ? outputCap : null, _policy.ClampOutputToBudget, _policy.MinClampedOutputTokens);
+            return new Admission(request, null, Refuse(httpRequest, provider, scope, model, bound.Micros, result.Pool, advice), false, null);
         }
 
         // A provider may reject the guard's request for usage on some requests (Azure: data_sources, images) without the
@@ -308,10 +353,15 @@ public sealed class BudgetGuardHandler : DelegatingHandler
                 Log.UsageInjected(_session.Logger, _session.Name, model);
             }
 
-            if (capChanged)
+            if (capChanged && !clampedCap)
             {
                 Log.OutputCapSet(_session.Logger, _session.Name, model, outputCap!.Value);
             }
+        }
+
+        if (clampedCap)
+        {
+            Log.OutputCapFitted(_session.Logger, _session.Name, model, outputCap!.Value, Micros.ToUsd(result.Pool.RemainingMicros), _session.CallsInFlight);
         }
 
         var reservation = new CallReservation(_session, scope, model, priced, tier, leaseId, bound.Micros, lease, context, provider);
@@ -343,20 +393,20 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         return new Admission(null, null, null, false, null);
     }
 
-    private HttpResponseMessage Refuse(HttpRequestMessage request, LlmProvider provider, BudgetScope? scope, string model, long requiredMicros, BudgetPoolState pool)
+    private HttpResponseMessage Refuse(HttpRequestMessage request, LlmProvider provider, BudgetScope? scope, string model, long requiredMicros, BudgetPoolState pool, string advice)
     {
         var (poolScope, window) = BudgetDefinition.Describe(pool.Key);
         var exception = new BudgetExceededException(_session.Name, Micros.ToUsd(pool.LimitMicros), Micros.ToUsd(pool.SpentMicros),
-            Micros.ToUsd(pool.ReservedMicros), Micros.ToUsd(requiredMicros), model, poolScope, window);
+            Micros.ToUsd(pool.ReservedMicros), Micros.ToUsd(requiredMicros), model, poolScope, window) { Advice = advice };
         _session.RecordRefused(scope, provider.Name, model, "budget_exceeded");
-        Log.BudgetExceeded(_session.Logger, _session.Name, model, exception.RequiredUsd, exception.RemainingUsd);
+        Log.BudgetExceeded(_session.Logger, _session.Name, model, exception.RequiredUsd, exception.RemainingUsd, advice);
         if (_policy.OnBudgetExceeded is { } onBudgetExceeded)
         {
             _session.Invoke(onBudgetExceeded, exception, nameof(AgentGuardOptions.OnBudgetExceeded));
         }
 
         return _policy.RefusalMode == BudgetRefusalMode.PaymentRequiredResponse
-            ? provider.CreatePaymentRequired(request, exception)
+            ? provider.CreatePaymentRequired(request, exception, BudgetExceededException.ErrorCode)
             : throw exception;
     }
 

@@ -119,6 +119,20 @@ public sealed partial class BudgetedSession
     /// <summary>The pools a call in <paramref name="scope"/> draws from now.</summary>
     internal BudgetPool[] PoolsFor(BudgetScope? scope) => _budget.PoolsFor(scope, Time.GetUtcNow());
 
+    /// <summary>The calls of this budget this process has reserved and not yet settled.</summary>
+    internal int CallsInFlight => Volatile.Read(ref _shared.CallsInFlight);
+
+    internal void CallStarted() => Interlocked.Increment(ref _shared.CallsInFlight);
+
+    /// <summary>The calls of this budget this process is admitting now (the caller among them).</summary>
+    internal int CallsAdmitting => Volatile.Read(ref _shared.CallsAdmitting);
+
+    internal void AdmissionStarted() => Interlocked.Increment(ref _shared.CallsAdmitting);
+
+    internal void AdmissionEnded() => Interlocked.Decrement(ref _shared.CallsAdmitting);
+
+    internal void CallEnded() => Interlocked.Decrement(ref _shared.CallsInFlight);
+
     internal void RecordAdmitted(BudgetScope? scope, string provider, string model, long reservedMicros)
     {
         ForEachScopeLevel(scope, static c => c.AddCall());
@@ -254,6 +268,12 @@ public sealed partial class BudgetedSession
     private sealed record Shared(IBudgetLedger Ledger, Action<BudgetWarning>[] OnWarning, TimeProvider Time, ILogger Logger, AgentGuardMetrics Metrics)
     {
         public ConcurrentDictionary<string, CallCounters> Counters { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Reservations this process holds in this budget: fit-to-budget leaves each of them a share of what remains.</summary>
+        public int CallsInFlight;
+
+        /// <summary>Calls being admitted now: calls that arrive together share what remains instead of the first taking it.</summary>
+        public int CallsAdmitting;
 
         // Kept with the budget, not the handler: handlers are pooled and recycled while a chain or a background response goes on.
         public ResponseTokenCache ResponseTokens { get; } = new();

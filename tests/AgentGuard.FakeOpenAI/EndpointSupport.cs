@@ -58,6 +58,8 @@ internal static class EndpointSupport
     public static OpenAIError? InjectedError(FakeFailure failure) => failure switch
     {
         FakeFailure.RateLimit429 => OpenAIError.RateLimited(),
+        FakeFailure.InsufficientQuota429 => OpenAIError.InsufficientQuota(),
+        FakeFailure.SpendLimit400 => OpenAIError.BillingHardLimit(),
         FakeFailure.ServerError500 => OpenAIError.ServerError(),
         FakeFailure.BadRequest400 => OpenAIError.Invalid("Injected bad request (fake).", code: "invalid_request"),
         _ => null,

@@ -38,6 +38,12 @@ public enum FakeFailure
 
     /// <summary>The connection is aborted before any response; billed in full.</summary>
     AbortBeforeResponse,
+
+    /// <summary>429 <c>insufficient_quota</c>, as OpenAI answers an account out of credit; not billed.</summary>
+    InsufficientQuota429,
+
+    /// <summary>400 <c>billing_hard_limit_reached</c>, as OpenAI answers a project over its spend limit; not billed.</summary>
+    SpendLimit400,
 }
 
 /// <summary>What the fake server does with each request. Read once when a request arrives.</summary>

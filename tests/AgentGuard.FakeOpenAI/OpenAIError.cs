@@ -14,6 +14,12 @@ internal sealed record OpenAIError(
     public static OpenAIError RateLimited() => new(
         429, "Rate limit reached for requests (fake). Please try again later.", "requests", Code: "rate_limit_exceeded");
 
+    public static OpenAIError InsufficientQuota() => new(
+        429, "You exceeded your current quota, please check your plan and billing details. (fake)", "insufficient_quota", Code: "insufficient_quota");
+
+    public static OpenAIError BillingHardLimit() => new(
+        400, "Billing hard limit has been reached (fake).", "invalid_request_error", Code: "billing_hard_limit_reached");
+
     public static OpenAIError ServerError() => new(
         500, "The server had an error while processing your request. Sorry about that! (fake)", "server_error");
 

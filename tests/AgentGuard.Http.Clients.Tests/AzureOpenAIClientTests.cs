@@ -16,9 +16,10 @@ public sealed class AzureOpenAIClientTests
 {
     private static CancellationToken Ct => Guarded.Ct;
 
-    private static Task<Guarded> StartAsync(decimal budgetUsd = 1m, FakeBehavior? behavior = null, decimal gpt4oMultiplier = 1m, Func<HttpMessageHandler, HttpMessageHandler>? inner = null) =>
+    private static Task<Guarded> StartAsync(decimal budgetUsd = 1m, FakeBehavior? behavior = null, decimal gpt4oMultiplier = 1m, Func<HttpMessageHandler, HttpMessageHandler>? inner = null, bool fitToBudget = true) =>
         Guarded.StartAsync(budgetUsd, o =>
         {
+            o.ClampOutputToBudget = fitToBudget;
             o.AzureDeployments["my-gpt4o"] = new AzureDeployment { Model = "gpt-4o", PriceMultiplier = gpt4oMultiplier };
             o.AzureDeployments["my-mini"] = new AzureDeployment { Model = "gpt-4o-mini" };
             o.AzureDeployments["my-embed"] = new AzureDeployment { Model = "text-embedding-3-small" };
@@ -101,7 +102,7 @@ public sealed class AzureOpenAIClientTests
     public async Task MaxOutputTokenCount_IsSentAsMaxTokens_AndTheGuardBoundsTheCallByIt()
     {
         // gpt-4o's uncapped worst case (16,384 output tokens, 0.16 USD) does not fit 0.01 USD; capped at 50 tokens it does.
-        await using var g = await StartAsync(budgetUsd: 0.01m, behavior: new FakeBehavior { OutputMode = FakeOutputMode.WorstCase });
+        await using var g = await StartAsync(budgetUsd: 0.01m, behavior: new FakeBehavior { OutputMode = FakeOutputMode.WorstCase }, fitToBudget: false);
         var chat = Azure(g).GetChatClient("my-gpt4o");
 
         await chat.CompleteChatAsync([new UserChatMessage("Hi")], new ChatCompletionOptions { MaxOutputTokenCount = 50 }, Ct);
@@ -197,7 +198,7 @@ public sealed class AzureOpenAIClientTests
     public async Task WorstCase_ManyCallsOnASmallBudget_TheServerNeverBillsMoreThanTheBudget()
     {
         const decimal budget = 0.25m;
-        await using var g = await StartAsync(budgetUsd: budget, behavior: new FakeBehavior { OutputMode = FakeOutputMode.WorstCase });
+        await using var g = await StartAsync(budgetUsd: budget, behavior: new FakeBehavior { OutputMode = FakeOutputMode.WorstCase }, fitToBudget: false);
         var chat = Azure(g).GetChatClient("my-gpt4o");
         var options = new ChatCompletionOptions { MaxOutputTokenCount = 2_000 };
         int completed = 0;

@@ -57,8 +57,8 @@ public sealed class ExtensionsAITests
     [Fact]
     public async Task ARefusal_SurfacesAsBudgetExceededException_AndNothingReachesTheServer()
     {
-        // gpt-4o's worst case without a cap (16,384 output tokens) is about 0.16 USD: more than the budget.
-        await using var g = await Guarded.StartAsync(budgetUsd: 0.05m);
+        // gpt-4o's worst case without a cap (16,384 output tokens) is about 0.16 USD: more than the budget (and fit-to-budget is off).
+        await using var g = await Guarded.StartAsync(budgetUsd: 0.05m, configure: o => o.ClampOutputToBudget = false);
         var chat = ChatClient(g, "gpt-4o");
 
         var refusal = await Assert.ThrowsAsync<BudgetExceededException>(() => chat.GetResponseAsync("Hi", cancellationToken: Ct));
@@ -158,7 +158,7 @@ public sealed class ExtensionsAITests
     public async Task WorstCase_ManyCallsOnASmallBudget_TheServerNeverBillsMoreThanTheBudget()
     {
         const decimal budget = 0.02m;
-        await using var g = await Guarded.StartAsync(budgetUsd: budget, behavior: new FakeBehavior { OutputMode = FakeOutputMode.WorstCase });
+        await using var g = await Guarded.StartAsync(budgetUsd: budget, configure: o => o.ClampOutputToBudget = false, behavior: new FakeBehavior { OutputMode = FakeOutputMode.WorstCase });
         var chat = ChatClient(g);   // gpt-4o-mini: 16,384 output tokens bill about 0.01 USD
         var options = new ChatOptions { MaxOutputTokens = 1_500 };
         int completed = 0;

@@ -64,8 +64,8 @@ public sealed class SemanticKernelTests
     [Fact]
     public async Task ARefusal_ReachesTheCallerAsBudgetExceededException_NotWrapped_AndNothingIsSent()
     {
-        // gpt-4o's worst case without a cap is about 0.16 USD: more than the budget.
-        await using var g = await Guarded.StartAsync(budgetUsd: 0.05m);
+        // gpt-4o's worst case without a cap is about 0.16 USD: more than the budget (and fit-to-budget is off).
+        await using var g = await Guarded.StartAsync(budgetUsd: 0.05m, configure: o => o.ClampOutputToBudget = false);
         var kernel = KernelOn(g, "gpt-4o");
 
         var invoked = await Assert.ThrowsAsync<BudgetExceededException>(() => kernel.InvokePromptAsync("Hi", cancellationToken: Ct));
@@ -85,7 +85,11 @@ public sealed class SemanticKernelTests
     [Fact]
     public async Task ARefusalAs402_ReachesTheCallerAsHttpOperationException_WithTheBudgetError()
     {
-        await using var g = await Guarded.StartAsync(budgetUsd: 0.05m, configure: o => o.RefusalMode = BudgetRefusalMode.PaymentRequiredResponse);
+        await using var g = await Guarded.StartAsync(budgetUsd: 0.05m, configure: o =>
+        {
+            o.RefusalMode = BudgetRefusalMode.PaymentRequiredResponse;
+            o.ClampOutputToBudget = false;
+        });
 
         var refusal = await Assert.ThrowsAsync<HttpOperationException>(() => KernelOn(g, "gpt-4o").InvokePromptAsync("Hi", cancellationToken: Ct));
 

@@ -10,7 +10,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class AgentGuardHttpClientBuilderExtensions
 {
     /// <summary>
-    /// Guards the client's OpenAI calls with a hard budget. The options are validated at startup; clients that
+    /// Guards the client's LLM calls with a hard budget. The options are validated at startup; clients that
     /// share a <see cref="AgentGuardOptions.BudgetName"/> share one budget, resolvable as
     /// <c>sp.GetRequiredKeyedService&lt;BudgetedSession&gt;(budgetName)</c>.
     /// <para>
@@ -26,11 +26,31 @@ public static class AgentGuardHttpClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(configure);
+        return builder.AddAgentGuardCore(options => options.Configure(configure));
+    }
 
+    /// <summary>
+    /// Guards the client's calls with a hard budget, with options set from the application's services: callbacks can use
+    /// them (an <c>ILogger</c>, a notifier). The options are validated at startup, as with the other overloads.
+    /// </summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <param name="configure">Sets the options from the service provider; <see cref="AgentGuardOptions.BudgetUsd"/> is required.</param>
+    /// <returns>The builder, for chaining.</returns>
+    public static IHttpClientBuilder AddAgentGuard(this IHttpClientBuilder builder, Action<IServiceProvider, AgentGuardOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        return builder.AddAgentGuardCore(options => options.Configure<IServiceProvider>((o, sp) => configure(sp, o)));
+    }
+
+    private static IHttpClientBuilder AddAgentGuardCore(this IHttpClientBuilder builder, Action<OptionsBuilder<AgentGuardOptions>> configure)
+    {
         // The defaults' builder has no name: its options are the unnamed ones, shared by every client.
         string clientName = builder.Name ?? Options.Options.DefaultName;
         var services = builder.Services;
-        services.AddOptions<AgentGuardOptions>(clientName).Configure(configure).ValidateOnStart();
+        var options = services.AddOptions<AgentGuardOptions>(clientName);
+        configure(options);
+        options.ValidateOnStart();
         services.Configure<AgentGuardRegistrations>(r => r.ClientNames.Add(clientName));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AgentGuardOptions>>(AgentGuardOptionsValidator.Instance));
 
@@ -51,7 +71,7 @@ public static class AgentGuardHttpClientBuilderExtensions
     }
 
     /// <summary>
-    /// Guards the client's OpenAI calls with options bound from a configuration section (for example
+    /// Guards the client's LLM calls with options bound from a configuration section (for example
     /// <c>configuration.GetSection("AgentGuard")</c>). Binding is strict: a key that is not an option is an error at
     /// startup. A <c>WarningThresholds</c> list in the section replaces the defaults.
     /// </summary>

@@ -5,6 +5,9 @@ namespace AgentGuard.Http;
 /// <summary>The budget cannot cover the worst-case cost of a call, so the call was refused before it was sent.</summary>
 public sealed class BudgetExceededException : AgentGuardException
 {
+    /// <summary>The error code of the synthetic 402 that answers this refusal in <see cref="BudgetRefusalMode.PaymentRequiredResponse"/> mode.</summary>
+    internal const string ErrorCode = "budget_exceeded";
+
     /// <summary>Creates the exception.</summary>
     public BudgetExceededException(string budgetName, decimal budgetUsd, decimal spentUsd, decimal reservedUsd, decimal requiredUsd, string model, string? scope = null, string? window = null)
         : base(Describe($"'{budgetName}'" + (scope is null ? "" : $" (scope {scope})") + (window is null ? "" : $" in window {window}"), budgetUsd, spentUsd, reservedUsd, requiredUsd, model))
@@ -18,6 +21,15 @@ public sealed class BudgetExceededException : AgentGuardException
         RequiredUsd = requiredUsd;
         Model = model;
     }
+
+    /// <summary>
+    /// Why the call's bound is what it is (its tokens, rates and output cap) and which fix applies, or <see langword="null"/>;
+    /// also at the end of <see cref="Message"/>.
+    /// </summary>
+    public string? Advice { get; init; }
+
+    /// <inheritdoc />
+    public override string Message => Advice is null ? base.Message : base.Message + " " + Advice;
 
     /// <summary>The budget that refused the call.</summary>
     public string BudgetName { get; }

@@ -119,11 +119,15 @@ public sealed class AgentGuardOptions
     public int? DefaultMaxOutputTokens { get; set; }
 
     /// <summary>
-    /// When a call's worst case does not fit the remaining budget but a smaller output cap would, lower the request's
-    /// output cap to what the budget affords (never below <see cref="MinClampedOutputTokens"/>) and send it, instead of
-    /// refusing it. The response may then end early with <c>finish_reason: "length"</c>. Default: <see langword="false"/>.
+    /// Fit-to-budget: when a call's worst case does not fit the remaining budget but a smaller output cap would, lower the
+    /// request's output cap (<c>max_completion_tokens</c>, <c>max_output_tokens</c>, each provider's own field) so that the
+    /// call takes its share of what remains: the remaining budget divided by the calls this process has in flight in the
+    /// budget plus one, and never less than <see cref="MinClampedOutputTokens"/>. A request whose worst case fits is never
+    /// rewritten; each rewrite is logged at Information (<c>OutputCapFitted</c>). The response may then end early with
+    /// <c>finish_reason: "length"</c>. Default: <see langword="true"/>, so that plain calls without an output cap fit; set
+    /// <see langword="false"/> to refuse every call whose worst case does not fit (the strict behaviour).
     /// </summary>
-    public bool ClampOutputToBudget { get; set; }
+    public bool ClampOutputToBudget { get; set; } = true;
 
     /// <summary>The smallest output cap <see cref="ClampOutputToBudget"/> lowers a request to; below it the call is refused. Default: 256.</summary>
     public int MinClampedOutputTokens { get; set; } = 256;

@@ -50,8 +50,20 @@ internal abstract class LlmProvider
     /// <summary>Whether an error body is the provider's own: proof that the provider answered, not a proxy or gateway in front.</summary>
     public abstract bool IsOwnErrorBody(ReadOnlySpan<byte> body);
 
-    /// <summary>The synthetic 402 of <see cref="BudgetRefusalMode.PaymentRequiredResponse"/>, in the provider's error shape.</summary>
-    public abstract HttpResponseMessage CreatePaymentRequired(HttpRequestMessage request, BudgetExceededException refusal);
+    /// <summary>
+    /// The synthetic 402 of <see cref="BudgetRefusalMode.PaymentRequiredResponse"/>, in the provider's error shape, with
+    /// <paramref name="code"/> as its error code, marked for SDKs not to retry.
+    /// </summary>
+    public abstract HttpResponseMessage CreatePaymentRequired(HttpRequestMessage request, AgentGuardException refusal, string code);
+
+    /// <summary>
+    /// Whether an error answer says the account's own spend limit or quota is reached (a refusal retrying cannot help):
+    /// the code and message, or <see langword="null"/>. Asked only of the statuses <see cref="MaySignalSpendLimit"/> names.
+    /// </summary>
+    public virtual (string Code, string? Message)? SpendLimit(ReadOnlySpan<byte> errorBody) => null;
+
+    /// <summary>Whether an answer with this status may say that the account's spend limit is reached (its body is then read).</summary>
+    public virtual bool MaySignalSpendLimit(HttpStatusCode status) => false;
 
     /// <summary>Reads the answer of a <see cref="RouteAction.RetrieveResponse"/> route, which may settle a reservation this budget holds.</summary>
     public virtual ValueTask<HttpResponseMessage> ObserveRetrievalAsync(BudgetedSession session, ProviderRoute route, HttpResponseMessage response, bool async, CancellationToken cancellationToken) =>

@@ -36,6 +36,7 @@ internal sealed class CallReservation
         ReservedMicros = reservedMicros;
         _leaseDuration = leaseDuration;
         _lastExtended = session.Time.GetTimestamp();
+        session.CallStarted();
     }
 
     /// <summary>The budget the reservation was made in.</summary>
@@ -169,6 +170,7 @@ internal sealed class CallReservation
         }
 
         _renewal?.Dispose();
+        _session.CallEnded();
 
         // Settlement must happen even when the caller has given up on the call: no cancellation token.
         var settlement = new SettlementRequest(LeaseId, costMicros, details);

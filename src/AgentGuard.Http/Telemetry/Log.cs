@@ -8,8 +8,8 @@ namespace AgentGuard.Http.Telemetry;
 /// </summary>
 internal static partial class Log
 {
-    [LoggerMessage(1, LogLevel.Warning, "Budget '{BudgetName}' refused a call to {Model}: it may cost up to {RequiredUsd} USD and {RemainingUsd} USD remains.", EventName = "BudgetExceeded")]
-    public static partial void BudgetExceeded(ILogger logger, string budgetName, string model, decimal requiredUsd, decimal remainingUsd);
+    [LoggerMessage(1, LogLevel.Warning, "Budget '{BudgetName}' refused a call to {Model}: it may cost up to {RequiredUsd} USD and {RemainingUsd} USD remains. {Advice}", EventName = "BudgetExceeded")]
+    public static partial void BudgetExceeded(ILogger logger, string budgetName, string model, decimal requiredUsd, decimal remainingUsd, string advice);
 
     [LoggerMessage(2, LogLevel.Warning, "Budget '{BudgetName}' refused a call: {Reason}", EventName = "RequestRefused")]
     public static partial void RequestRefused(ILogger logger, string budgetName, string reason);
@@ -49,6 +49,9 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Debug, "Budget '{BudgetName}' set the output cap of a {Model} call to {OutputCap} tokens", EventName = "OutputCapSet")]
     public static partial void OutputCapSet(ILogger logger, string budgetName, string model, int outputCap);
+
+    [LoggerMessage(16, LogLevel.Information, "Budget '{BudgetName}' lowered the output cap of a {Model} call to {OutputCap} tokens to fit it (fit-to-budget): {RemainingUsd} USD remains, shared with {CallsInFlight} calls in flight.", EventName = "OutputCapFitted")]
+    public static partial void OutputCapFitted(ILogger logger, string budgetName, string model, int outputCap, decimal remainingUsd, int callsInFlight);
 
     [LoggerMessage(15, LogLevel.Error, "Budget '{BudgetName}' could not reach its ledger to raise its {Threshold}% warning; the settlement is recorded and a later one raises the warning.", EventName = "WarningClaimFailed")]
     public static partial void WarningClaimFailed(ILogger logger, Exception exception, string budgetName, decimal threshold);

@@ -238,7 +238,7 @@ public sealed class CompletionsCostEstimatorTests
         var model = Resolve(Instruct);
         var bound = CompletionsCostEstimator.ByBytes(request, model, ServiceTier.Standard);
 
-        var clamped = OutputClamp.Fit(bound, request, model, ServiceTier.Standard, EstimationContext.Default, remainingMicros: 500, minCap: 1, currentCap: request.OutputCap);
+        var clamped = OutputClamp.Fit(bound, request, model, ServiceTier.Standard, EstimationContext.Default, remainingMicros: 500, shareMicros: 500, minCap: 1, currentCap: request.OutputCap);
 
         Assert.NotNull(clamped);
         Assert.Equal(246, clamped.Value.OutputCap);

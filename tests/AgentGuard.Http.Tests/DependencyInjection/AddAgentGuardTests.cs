@@ -33,6 +33,67 @@ public sealed class AddAgentGuardTests
     }
 
     [Fact]
+    public async Task AddAgentGuard_WithTheServiceProvider_LetsCallbacksUseServices()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(ct: Ct);
+        var services = new ServiceCollection();
+        services.AddSingleton<RefusalNotes>();
+        services.AddHttpClient("openai").AddAgentGuard((sp, o) =>
+        {
+            var notes = sp.GetRequiredService<RefusalNotes>();
+            o.BudgetUsd = 0.0001m;
+            o.OnBudgetExceeded = e => notes.Models.Add(e.Model);
+        });
+        await using var sp = services.BuildServiceProvider();
+        var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient("openai");
+
+        await Assert.ThrowsAsync<BudgetExceededException>(() => http.PostAsync(new Uri(server.BaseUrl, "chat/completions"),
+            new StringContent("""{"model":"gpt-4o","messages":[{"role":"user","content":"Hi"}]}""", System.Text.Encoding.UTF8, "application/json"), Ct));
+
+        Assert.Equal(["gpt-4o"], sp.GetRequiredService<RefusalNotes>().Models);
+        Assert.Equal(0, server.Meter.TotalRequests);
+    }
+
+    [Fact]
+    public void AddAgentGuard_WithTheServiceProvider_IsValidatedAtStartup()
+    {
+        var services = new ServiceCollection();
+        services.AddHttpClient("openai").AddAgentGuard((_, o) => o.BudgetUsd = -1);
+        using var sp = services.BuildServiceProvider();
+
+        var error = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IOptionsMonitor<AgentGuardOptions>>().Get("openai"));
+
+        Assert.Contains("BudgetUsd", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ConfigureHttpClientDefaults_GuardsEveryClient_IncludingCreateClientWithoutAName()
+    {
+        await using var server = await FakeOpenAIServer.StartAsync(ct: Ct);
+        var services = new ServiceCollection();
+        services.ConfigureHttpClientDefaults(b => b.AddAgentGuard(o => o.BudgetUsd = 2));
+        services.AddHttpClient("named");
+        await using var sp = services.BuildServiceProvider();
+        var factory = sp.GetRequiredService<IHttpClientFactory>();
+
+        foreach (var http in new[] { factory.CreateClient(), factory.CreateClient("named"), factory.CreateClient("anything") })
+        {
+            using var response = await http.PostAsync(new Uri(server.BaseUrl, "chat/completions"),
+                new StringContent("""{"model":"gpt-4o-mini","max_tokens":5,"messages":[{"role":"user","content":"Hi"}]}""", System.Text.Encoding.UTF8, "application/json"), Ct);
+            response.EnsureSuccessStatusCode();
+        }
+
+        var budget = sp.GetRequiredKeyedService<BudgetedSession>("default");
+        Assert.Equal(3, budget.GetSummary().Calls);
+        Assert.Equal(server.Meter.TotalBilledMicros, (long)(budget.GetTotalSpent() * 1_000_000m));
+    }
+
+    private sealed class RefusalNotes
+    {
+        public List<string> Models { get; } = [];
+    }
+
+    [Fact]
     public async Task ClientsNamingTheSameBudget_ShareOnePool()
     {
         await using var server = await FakeOpenAIServer.StartAsync(ct: Ct);

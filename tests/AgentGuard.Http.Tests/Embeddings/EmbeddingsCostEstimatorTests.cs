@@ -176,7 +176,7 @@ public sealed class EmbeddingsCostEstimatorTests
 
         Assert.Equal(6, bound.InputTokens);
         Assert.Equal(2, OpenAIOperations.Embeddings.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard, EstimationContext.Default, outputCap: null)!.Value.InputTokens);
-        Assert.Null(OutputClamp.Fit(bound, request, model, ServiceTier.Standard, EstimationContext.Default, remainingMicros: 0, minCap: 1, currentCap: null));
+        Assert.Null(OutputClamp.Fit(bound, request, model, ServiceTier.Standard, EstimationContext.Default, remainingMicros: 0, shareMicros: 0, minCap: 1, currentCap: null));
     }
 
     private static string Body(string model, string input) => $$"""{"model":"{{model}}","input":{{input}}}""";

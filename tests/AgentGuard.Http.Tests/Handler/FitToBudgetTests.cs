@@ -6,7 +6,7 @@ using OpenAI.Chat;
 
 namespace AgentGuard.Http.Tests.Handler;
 
-/// <summary>DefaultMaxOutputTokens and clamp mode: the guard writes an output cap so that calls fit the budget.</summary>
+/// <summary>DefaultMaxOutputTokens and fit-to-budget (on by default): the guard writes an output cap so that calls fit the budget.</summary>
 public sealed class FitToBudgetTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -51,7 +51,7 @@ public sealed class FitToBudgetTests
         Assert.Equal(ChatFinishReason.Length, completion.Value.FinishReason);
         Assert.True(h.Meter.TotalBilledUsd <= 0.01m, $"billed {h.Meter.TotalBilledUsd}");
         Assert.Equal(h.Meter.TotalBilledMicros, h.SpentMicros);
-        Assert.Contains(h.Logs.GetSnapshot(), r => r.Id.Name == "OutputCapSet");
+        Assert.Contains(h.Logs.GetSnapshot(), r => r.Id.Name == "OutputCapFitted" && r.Level == Microsoft.Extensions.Logging.LogLevel.Information);
     }
 
     [Fact]
@@ -80,13 +80,63 @@ public sealed class FitToBudgetTests
     }
 
     [Fact]
-    public async Task ClampMode_OffByDefault_RefusesWhatDoesNotFit()
+    public async Task FitToBudget_IsOnByDefault_AndTheStrictBehaviourIsOneOptionAway()
     {
-        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.01m);
+        await using (var byDefault = await GuardHarness.StartAsync(budgetUsd: 0.01m))
+        {
+            await byDefault.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")], cancellationToken: Ct);
+            Assert.Equal(1, byDefault.Meter.TotalRequests);
+        }
 
-        await Assert.ThrowsAsync<BudgetExceededException>(() => h.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")], cancellationToken: Ct));
+        await using var strict = await GuardHarness.StartAsync(budgetUsd: 0.01m, configure: o => o.ClampOutputToBudget = false);
 
-        Assert.Equal(0, h.Meter.TotalRequests);
+        var refusal = await Assert.ThrowsAsync<BudgetExceededException>(() => strict.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")], cancellationToken: Ct));
+
+        Assert.Equal(0, strict.Meter.TotalRequests);
+        Assert.Contains("turn fit-to-budget back on", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARequestWhoseWorstCaseFits_IsNeverRewritten()
+    {
+        await using var h = await GuardHarness.StartAsync(budgetUsd: 1m);
+
+        using var response = await h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(ChatBodies.Simple("gpt-4o-mini")), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ChatBodies.Simple("gpt-4o-mini"), h.Meter.RequestBodies.Single());
+        Assert.DoesNotContain(h.Logs.GetSnapshot(), r => r.Id.Name == "OutputCapFitted");
+    }
+
+    [Fact]
+    public async Task EightAgentsSendingHelloWithoutACap_AllFit_AndTheBudgetHolds()
+    {
+        // The newcomer's case: $5 and eight plain calls to a model whose uncapped worst case is $1.28 each, scaled to gpt-4o
+        // (16,384 output tokens, $0.164). Each reserves the model's maximum output while that fits; later ones share the rest.
+        const decimal Budget = 0.64m;
+        await using var h = await GuardHarness.StartAsync(budgetUsd: Budget, behavior: FakeBehavior.Default with { OutputMode = FakeOutputMode.WorstCase, ResponseDelay = TimeSpan.FromMilliseconds(50) });
+
+        var calls = Enumerable.Range(0, 8).Select(_ => h.Chat("gpt-4o").CompleteChatAsync([new UserChatMessage("Hello")], cancellationToken: Ct));
+        await Task.WhenAll(calls);
+
+        Assert.Equal(8, h.Meter.TotalRequests);
+        Assert.True(h.Meter.TotalBilledUsd <= Budget, $"billed {h.Meter.TotalBilledUsd}");
+        Assert.Equal(h.Meter.TotalBilledMicros, h.SpentMicros);
+        Assert.Equal(0m, h.Session.GetReserved());
+    }
+
+    [Fact]
+    public async Task ARefusal_SaysWhyTheBoundIsWhatItIs_AndWhichFixApplies()
+    {
+        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.001m, configure: o => o.ClampOutputToBudget = false);
+
+        var refusal = await Assert.ThrowsAsync<BudgetExceededException>(() => h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(ChatBodies.Simple("gpt-4o-mini")), Ct));
+
+        Assert.Contains("the request sets no max_completion_tokens, so up to the model's maximum of 16,384", refusal.Advice, StringComparison.Ordinal);
+        Assert.Contains("output tokens at $0.6/M", refusal.Advice, StringComparison.Ordinal);
+        Assert.Contains("AgentGuardOptions.DefaultMaxOutputTokens", refusal.Advice, StringComparison.Ordinal);
+        Assert.EndsWith(refusal.Advice!, refusal.Message, StringComparison.Ordinal);
+        Assert.Contains(h.Logs.GetSnapshot(), r => r.Id.Name == "BudgetExceeded" && r.Message.Contains(refusal.Advice!, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -110,7 +160,8 @@ public sealed class FitToBudgetTests
         });
         var sent = await Task.WhenAll(calls);
 
-        // A clamped call takes what is left, so calls in flight together mostly refuse each other; none may overspend.
+        // A call takes what remains divided among the calls in flight and being admitted beside it; one that finds a
+        // whole small budget alone takes it all, so later ones wait for it to settle. None may overspend.
         Assert.Contains(true, sent);
         Assert.True(h.Meter.TotalBilledUsd <= Budget, $"billed {h.Meter.TotalBilledUsd}");
         Assert.Equal(h.Meter.TotalBilledMicros, h.SpentMicros);

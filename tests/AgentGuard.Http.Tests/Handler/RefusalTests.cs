@@ -78,7 +78,8 @@ public sealed class RefusalTests
         Assert.Equal(HttpStatusCode.PaymentRequired, response.StatusCode);
         using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         Assert.Equal("budget_exceeded", error.RootElement.GetProperty("error").GetProperty("code").GetString());
-        Assert.Equal("budget_exceeded", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal("agentguard", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal("false", response.Headers.GetValues("x-should-retry").Single());
         Assert.Contains("Budget 'test'", error.RootElement.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 

@@ -92,7 +92,7 @@ public sealed class TelemetryTests
     [Fact]
     public async Task Logs_NeverContainPromptsResponsesOrTheApiKey()
     {
-        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.0003m);
+        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.0003m, configure: o => o.ClampOutputToBudget = false);
         var chat = h.Chat();
 
         await chat.CompleteChatAsync([new OpenAI.Chat.UserChatMessage(Prompt)], new OpenAI.Chat.ChatCompletionOptions { MaxOutputTokenCount = 10 }, Ct);

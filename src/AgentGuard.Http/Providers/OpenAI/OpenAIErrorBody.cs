@@ -49,4 +49,71 @@ internal static class OpenAIErrorBody
             return false;
         }
     }
+
+    /// <summary>The error codes that say the account's own spend limit or quota is reached: retrying does not help.</summary>
+    private static readonly string[] SpendLimitCodes =
+        ["insufficient_quota", "project_spend_limit_exceeded", "organization_spend_limit_exceeded", "billing_hard_limit_reached"];
+
+    /// <summary>
+    /// The spend-limit code of an error body (its <c>error.code</c>, else its <c>error.type</c>) and its message, or
+    /// <see langword="null"/> when the body is not an OpenAI error about a spend limit.
+    /// </summary>
+    public static (string Code, string? Message)? SpendLimit(ReadOnlySpan<byte> body)
+    {
+        string? code = null, type = null, message = null;
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                bool isError = reader.ValueTextEquals("error"u8);
+                reader.Read();
+                if (!isError || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    string name = reader.GetString()!;
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        switch (name)
+                        {
+                            case "code": code = reader.GetString(); break;
+                            case "type": type = reader.GetString(); break;
+                            case "message": message = reader.GetString(); break;
+                        }
+                    }
+                    else
+                    {
+                        reader.Skip();
+                    }
+                }
+
+                break;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+
+        foreach (string known in SpendLimitCodes)
+        {
+            if (known == code || known == type)
+            {
+                return (known, message);
+            }
+        }
+
+        return null;
+    }
 }

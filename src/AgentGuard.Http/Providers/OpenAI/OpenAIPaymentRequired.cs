@@ -4,22 +4,28 @@ using System.Text.Json;
 
 namespace AgentGuard.Http.Providers.OpenAI;
 
-/// <summary>The synthetic 402 of <see cref="BudgetRefusalMode.PaymentRequiredResponse"/>: an OpenAI-style error that SDKs surface and do not retry.</summary>
+/// <summary>
+/// The synthetic 402 of <see cref="BudgetRefusalMode.PaymentRequiredResponse"/>: an OpenAI-style error that SDKs surface
+/// (<c>HTTP 402 (agentguard: budget_exceeded)</c>) and do not retry (<c>x-should-retry: false</c>).
+/// </summary>
 internal static class OpenAIPaymentRequired
 {
-    public const string ErrorCode = "budget_exceeded";
+    /// <summary>The error type: says who answered, beside the code that says why.</summary>
+    public const string ErrorType = "agentguard";
 
-    public static HttpResponseMessage Create(HttpRequestMessage request, BudgetExceededException refusal)
+    public static HttpResponseMessage Create(HttpRequestMessage request, AgentGuardException refusal, string code)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorEnvelope(new Error(refusal.Message, ErrorCode, null, ErrorCode)), ErrorEnvelopeContext.Default.ErrorEnvelope);
+        var body = JsonSerializer.SerializeToUtf8Bytes(new ErrorEnvelope(new Error(refusal.Message, ErrorType, null, code)), ErrorEnvelopeContext.Default.ErrorEnvelope);
         var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        return new HttpResponseMessage(HttpStatusCode.PaymentRequired)
+        var response = new HttpResponseMessage(HttpStatusCode.PaymentRequired)
         {
             Content = content,
             RequestMessage = request,
-            ReasonPhrase = "Payment Required (AgentGuard budget exceeded)",
+            ReasonPhrase = "Payment Required (AgentGuard: " + code + ")",
         };
+        response.Headers.TryAddWithoutValidation("x-should-retry", "false");
+        return response;
     }
 }
 

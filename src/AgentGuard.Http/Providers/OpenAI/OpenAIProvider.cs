@@ -51,8 +51,13 @@ internal class OpenAIProvider : LlmProvider
 
     public override bool IsOwnErrorBody(ReadOnlySpan<byte> body) => OpenAIErrorBody.Is(body);
 
-    public override HttpResponseMessage CreatePaymentRequired(HttpRequestMessage request, BudgetExceededException refusal) =>
-        OpenAIPaymentRequired.Create(request, refusal);
+    public override HttpResponseMessage CreatePaymentRequired(HttpRequestMessage request, AgentGuardException refusal, string code) =>
+        OpenAIPaymentRequired.Create(request, refusal, code);
+
+    /// <summary>OpenAI answers a spent quota with 429 <c>insufficient_quota</c>, and spend limits with 400 or 429.</summary>
+    public override bool MaySignalSpendLimit(HttpStatusCode status) => status is HttpStatusCode.TooManyRequests or HttpStatusCode.BadRequest;
+
+    public override (string Code, string? Message)? SpendLimit(ReadOnlySpan<byte> errorBody) => OpenAIErrorBody.SpendLimit(errorBody);
 
     /// <summary><c>GET responses/{id}</c> may show the outcome of a background response this budget waits for.</summary>
     public override ValueTask<HttpResponseMessage> ObserveRetrievalAsync(BudgetedSession session, ProviderRoute route, HttpResponseMessage response, bool async, CancellationToken cancellationToken) =>
