@@ -7,6 +7,22 @@ internal sealed record DemoOptions(decimal BudgetUsd, int Agents, string Model, 
 {
     public const string Usage = "usage: AgentGuard.Demo [--budget USD] [--agents N] [--model NAME] [--ledger sqlite:PATH] [--real]";
 
+    public const string Help = Usage + """
+
+
+        Runaway agents call the model turn after turn until their budget stops them.
+
+          --budget USD          the budget (default 0.02)
+          --agents N            how many agents, 1 to 20 (default 3)
+          --model NAME          the model the agents call (default gpt-4o-mini); it must have a price
+          --ledger sqlite:PATH  keep the budget in a SQLite file: demos started on one file share it
+          --real                call the real OpenAI API (needs OPENAI_API_KEY too; spends real money)
+          --help, -h            this help
+        """;
+
+    /// <summary>Whether the command line asks for the help.</summary>
+    public static bool WantsHelp(string[] args) => args.Contains("--help") || args.Contains("-h");
+
     public static DemoOptions Parse(string[] args)
     {
         var known = new HashSet<string>(StringComparer.Ordinal) { "--budget", "--agents", "--model", "--ledger", "--real" };

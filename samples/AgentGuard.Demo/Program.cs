@@ -10,6 +10,12 @@ using Spectre.Console;
 // Runaway agents: several agents call the model turn after turn and never stop on their own. The budget stops them.
 // By default they call a local fake OpenAI server (no key, no network, no cost) that bills every call at the worst
 // case its request allows; with --real AND OPENAI_API_KEY set they call the real API and spend real money.
+if (DemoOptions.WantsHelp(args))
+{
+    Console.WriteLine(DemoOptions.Help);
+    return 0;
+}
+
 DemoOptions options;
 try
 {
@@ -88,7 +94,16 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = true;
     interrupt.Cancel();
 };
-await view.ShowAsync(() => agents.RunAsync(options.Agents, TimeSpan.FromMilliseconds(live ? 250 : 20), interrupt.Token));
+try
+{
+    await view.ShowAsync(() => agents.RunAsync(options.Agents, TimeSpan.FromMilliseconds(live ? 250 : 20), interrupt.Token));
+}
+catch (AgentGuardException ex) when (ex is UnknownModelPriceException or UnboundedRequestException)
+{
+    // A model without a price, for example: the guard refused the first call, and says what to do.
+    Console.Error.WriteLine($"AgentGuard.Demo: {ex.Message}");
+    return 2;
+}
 
 Summary.Write(await session.GetSummaryAsync(), fake, options.SqlitePath);
 return agents.AnyFailed ? 1 : 0;

@@ -154,6 +154,13 @@ public sealed partial class BudgetedSession
         }
 
         Metrics.Settled(Name, reservation.Provider.Name, reservation.Model, reservation.ReservedMicros, costMicros, outcome);
+        if (outcome == SettlementOutcomes.ChargedInFull)
+        {
+            // A stream cut short, a cancelled call, an outcome the guard cannot know: the user pays the worst case, and
+            // should be able to see why without turning on Debug.
+            Log.ChargedInFull(Logger, Name, reservation.LeaseId, reservation.Model, Micros.ToUsd(costMicros), reason);
+        }
+
         if (Logger.IsEnabled(LogLevel.Debug))
         {
             Log.Settled(Logger, Name, reservation.LeaseId, reservation.Model, outcome, Micros.ToUsd(costMicros), Micros.ToUsd(reservation.ReservedMicros), reason);

@@ -17,7 +17,7 @@ internal static class StatusView
         var table = new Table()
             .Border(TableBorder.Rounded)
             .Title($"[bold]{Markup.Escape(snapshot.Ledger)}[/]")
-            .Caption($"[grey]{snapshot.Time:yyyy-MM-dd HH:mm:ss} UTC · {snapshot.Pools.Count} pools[/]")
+            .Caption($"[grey]{snapshot.Time:yyyy-MM-dd HH:mm:ss} UTC · {snapshot.Pools.Count} {(snapshot.Pools.Count == 1 ? "pool" : "pools")}[/]")
             .AddColumn("Pool")
             .AddColumn(new TableColumn("Limit").RightAligned())
             .AddColumn(new TableColumn("Spent").RightAligned())

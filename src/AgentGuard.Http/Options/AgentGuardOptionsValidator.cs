@@ -31,7 +31,11 @@ internal sealed class AgentGuardOptionsValidator : IValidateOptions<AgentGuardOp
 
     private static IEnumerable<string> Errors(AgentGuardOptions options)
     {
-        if (options.BudgetUsd <= 0m)
+        if (options.BudgetUsd == 0m)
+        {
+            yield return "AgentGuardOptions.BudgetUsd is required: set it to the budget in USD (for example o.BudgetUsd = 5, or \"BudgetUsd\": 5 in configuration).";
+        }
+        else if (options.BudgetUsd < 0m)
         {
             yield return Invariant($"AgentGuardOptions.BudgetUsd must be greater than zero, but it is {options.BudgetUsd}.");
         }

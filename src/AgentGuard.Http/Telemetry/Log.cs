@@ -50,6 +50,9 @@ internal static partial class Log
     [LoggerMessage(14, LogLevel.Debug, "Budget '{BudgetName}' set the output cap of a {Model} call to {OutputCap} tokens", EventName = "OutputCapSet")]
     public static partial void OutputCapSet(ILogger logger, string budgetName, string model, int outputCap);
 
+    [LoggerMessage(17, LogLevel.Information, "Budget '{BudgetName}' charged lease {LeaseId} ({Model}) its whole reservation of {CostUsd} USD, because {Reason}.", EventName = "ChargedInFull")]
+    public static partial void ChargedInFull(ILogger logger, string budgetName, string leaseId, string model, decimal costUsd, string reason);
+
     [LoggerMessage(16, LogLevel.Information, "Budget '{BudgetName}' lowered the output cap of a {Model} call to {OutputCap} tokens to fit it (fit-to-budget): {RemainingUsd} USD remains, shared with {CallsInFlight} calls in flight.", EventName = "OutputCapFitted")]
     public static partial void OutputCapFitted(ILogger logger, string budgetName, string model, int outputCap, decimal remainingUsd, int callsInFlight);
 

@@ -35,6 +35,29 @@ public sealed partial class DemoTests
     }
 
     [Fact]
+    public async Task Demo_WithAModelWithoutAPrice_PrintsTheLibrarysMessage_AndExits2()
+    {
+        var result = await ProcessRunner.RunAsync(Artifacts.DotnetHost, [Artifacts.DemoDll, "--model", "llama-3"]);
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains("llama-3", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("AgentGuardOptions.Prices", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.StandardError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public async Task Demo_Help_PrintsTheUsageAndTheDefaults_AndExits0(string flag)
+    {
+        var result = await ProcessRunner.RunAsync(Artifacts.DotnetHost, [Artifacts.DemoDll, flag]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("usage: AgentGuard.Demo", result.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("(default 0.02)", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TwoDemos_OnOneSqliteFile_ShareOneBudget()
     {
         using var directory = new TempDirectory("demo");

@@ -1,5 +1,6 @@
 using AgentGuard.Cli.Tests.Infrastructure;
 using AgentGuard.Http.Sqlite;
+using AgentGuard.Http.Tests.Shared;
 using Microsoft.Playwright;
 
 namespace AgentGuard.Cli.Tests.Html;
@@ -81,12 +82,6 @@ public sealed class HtmlReportBrowserTests
             return;
         }
 
-        const string reason = "Chromium is not installed (apt-get install chromium)";
-        if (Environment.GetEnvironmentVariable("AGENTGUARD_REQUIRE_SERVICES") == "1")
-        {
-            Assert.Fail(reason + ", and AGENTGUARD_REQUIRE_SERVICES=1 requires it.");
-        }
-
-        Assert.Skip(reason + ".");
+        TestSkip.Because("Chromium is not installed (apt-get install chromium)");
     }
 }

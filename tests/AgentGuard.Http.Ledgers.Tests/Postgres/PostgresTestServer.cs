@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AgentGuard.Http.Tests.Shared;
 using AgentGuard.Testing.Servers;
 using Npgsql;
 
@@ -38,12 +39,7 @@ internal sealed class PostgresTestServer : IAsyncDisposable
             return;
         }
 
-        if (Environment.GetEnvironmentVariable("AGENTGUARD_REQUIRE_SERVICES") == "1")
-        {
-            Assert.Fail(reason + ", and AGENTGUARD_REQUIRE_SERVICES=1 requires it.");
-        }
-
-        Assert.Skip(reason + ".");
+        TestSkip.Because(reason);
     }
 
     /// <summary>One server for every test that shares it (tests keep apart by budget names or schemas of their own).</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using AgentGuard.Http.Tests.Shared;
 using AgentGuard.Testing.Servers;
 
 namespace AgentGuard.Http.Ledgers.Tests.Redis;
@@ -46,13 +47,7 @@ internal sealed class RedisTestServer : IAsyncDisposable
             return;
         }
 
-        const string reason = RedisProcess.NotInstalled;
-        if (Environment.GetEnvironmentVariable("AGENTGUARD_REQUIRE_SERVICES") == "1")
-        {
-            Assert.Fail(reason + ", and AGENTGUARD_REQUIRE_SERVICES=1 requires it.");
-        }
-
-        Assert.Skip(reason + ".");
+        TestSkip.Because(RedisProcess.NotInstalled);
     }
 
     /// <summary>One server for every test that shares it (tests keep apart by their budget names or key prefixes).</summary>

@@ -129,7 +129,7 @@ public sealed class AddAgentGuardTests
     }
 
     [Theory]
-    [InlineData(0, "BudgetUsd must be greater than zero")]
+    [InlineData(0, "BudgetUsd is required")]
     [InlineData(-3, "BudgetUsd must be greater than zero")]
     public void InvalidBudget_FailsAtStartup(decimal budget, string message)
     {
@@ -151,7 +151,7 @@ public sealed class AddAgentGuardTests
 
         var error = Assert.Throws<OptionsValidationException>(() => sp.GetRequiredService<IStartupValidator>().Validate());
 
-        Assert.Contains("AgentGuardOptions.BudgetUsd must be greater than zero, but it is 0.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AgentGuardOptions.BudgetUsd is required", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

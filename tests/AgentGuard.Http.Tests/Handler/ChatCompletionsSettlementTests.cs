@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.Text;
 using AgentGuard.FakeOpenAI;
+using AgentGuard.Http.Tests.Shared;
 using AgentGuard.Http.Tests.TestSupport;
 using OpenAI.Chat;
 
@@ -168,7 +169,7 @@ public sealed class ChatCompletionsSettlementTests
         string? saved = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
         if (saved is not null)
         {
-            Assert.Skip("OPENAI_API_KEY is set in this environment, so the missing-key path cannot be exercised.");
+            TestSkip.Because("OPENAI_API_KEY is set in this environment, so the missing-key path cannot be exercised", required: false);
         }
 
         var error = Assert.Throws<ArgumentException>(() => BudgetedSession.OpenAI(budgetUsd: 1m));
@@ -181,7 +182,7 @@ public sealed class ChatCompletionsSettlementTests
     {
         var error = Assert.Throws<ArgumentException>(() => BudgetedSession.OpenAI(budgetUsd: 0m, apiKey: "sk-test"));
 
-        Assert.Contains("AgentGuardOptions.BudgetUsd must be greater than zero, but it is 0.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AgentGuardOptions.BudgetUsd is required", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

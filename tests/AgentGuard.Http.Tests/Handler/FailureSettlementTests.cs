@@ -101,6 +101,10 @@ public sealed class FailureSettlementTests
         Assert.True(h.Meter.TotalBilledMicros > 0);
         Assert.True(h.SpentMicros >= h.Meter.TotalBilledMicros, $"spent {h.SpentMicros} < billed {h.Meter.TotalBilledMicros}");
         Assert.Equal(0, h.ReservedMicros);
+        var charged = Assert.Single(h.Logs.GetSnapshot(), r => r.Id.Name == "ChargedInFull");
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Information, charged.Level);
+        Assert.Contains(((decimal)h.SpentMicros / 1_000_000m).ToString(System.Globalization.CultureInfo.InvariantCulture), charged.Message, StringComparison.Ordinal);
+        Assert.Contains("because", charged.Message, StringComparison.Ordinal);
     }
 
     [Fact]

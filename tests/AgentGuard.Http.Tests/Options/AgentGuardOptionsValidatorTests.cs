@@ -16,7 +16,6 @@ public sealed class AgentGuardOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("0")]
     [InlineData("-1")]
     [InlineData("0.0000001")]
     [InlineData("0.0000009")]
@@ -96,7 +95,7 @@ public sealed class AgentGuardOptionsValidatorTests
         var result = Validate(new AgentGuardOptions());
 
         Assert.True(result.Failed);
-        Assert.Contains("BudgetUsd must be greater than zero", result.FailureMessage, StringComparison.Ordinal);
+        Assert.Contains("AgentGuardOptions.BudgetUsd is required: set it to the budget in USD", result.FailureMessage, StringComparison.Ordinal);
     }
 
     [Theory]
