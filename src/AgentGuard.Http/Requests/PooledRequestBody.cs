@@ -46,8 +46,9 @@ internal sealed class PooledRequestBody : IDisposable
             }
             else
             {
-                using var source = content.ReadAsStream(cancellationToken);
-                source.CopyTo(sink);
+                // Serialized straight into the buffer too: ReadAsStream would first buffer a content that has no stream
+                // of its own (the OpenAI SDK's) into a MemoryStream of the body's size.
+                content.CopyTo(sink, null, cancellationToken);
             }
         }
         catch

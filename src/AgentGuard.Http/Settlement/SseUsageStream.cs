@@ -221,7 +221,8 @@ internal sealed class SseUsageStream : Stream
         }
 
         // Once settled, renewing is a no-op: one ledger call at most per read.
-        return _events.Usage is { } usage && _events.UsageIsFinal && !_reservation.IsSettled
+        // The final flag first: a bool, where the usage is a struct copied out of the reader.
+        return _events.UsageIsFinal && _events.Usage is { } usage && !_reservation.IsSettled
             ? _reservation.SettleFromUsageAsync(usage, async)
             : _reservation.ExtendIfDueAsync(async);
     }
