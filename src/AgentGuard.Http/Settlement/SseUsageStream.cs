@@ -211,14 +211,7 @@ internal sealed class SseUsageStream : Stream
             return EndAsync("the stream ended without usage", async);
         }
 
-        if (_strip)
-        {
-            Scan(data[..read]);
-        }
-        else
-        {
-            ScanPassingThrough(data[..read]);
-        }
+        ScanForUsage(data[..read]);
 
         // Once settled, renewing is a no-op: one ledger call at most per read.
         // The final flag first: a bool, where the usage is a struct copied out of the reader.
@@ -277,10 +270,12 @@ internal sealed class SseUsageStream : Stream
     }
 
     /// <summary>
-    /// Pass-through only needs the lines that can change the settlement, so it skips the rest without splitting them:
-    /// one search for the last line end, one vectorized search for <c>usage"</c> over the complete lines.
+    /// Only the lines that can change the settlement are looked at one by one: one search for the last line end, one
+    /// vectorized search for <c>usage"</c> over the complete lines, and the lines between are handed on in one piece (strip
+    /// mode) or left where they are (pass-through). Every line counts once a usage was seen that a later event may change,
+    /// and the blank line after a removed event is looked at on its own.
     /// </summary>
-    private void ScanPassingThrough(ReadOnlySpan<byte> chunk)
+    private void ScanForUsage(ReadOnlySpan<byte> chunk)
     {
         int lastNewline = chunk.LastIndexOf((byte)'\n');
         if (lastNewline < 0)
@@ -293,13 +288,17 @@ internal sealed class SseUsageStream : Stream
         if (_lineLength > 0 || _lineTooLong)
         {
             // The line held from the last read ends here: finish it line by line.
-            int end = lines.IndexOf((byte)'\n') + 1;
-            Scan(lines[..end]);
-            lines = lines[end..];
+            lines = ScanFirstLine(lines);
         }
 
         while (!lines.IsEmpty)
         {
+            if (_dropNextBlankLine)
+            {
+                lines = ScanFirstLine(lines);
+                continue;
+            }
+
             if (_events.ReadsEveryLine)
             {
                 // A usage seen may still change, and a later event makes it final: every line counts again.
@@ -310,11 +309,13 @@ internal sealed class SseUsageStream : Stream
             int at = StreamUsageReader.IndexOfObjectMember(lines, _events.UsageKey);
             if (at < 0)
             {
+                Emit(lines);
                 break;
             }
 
             int start = lines[..at].LastIndexOf((byte)'\n') + 1;
             int end = at + lines[at..].IndexOf((byte)'\n') + 1;
+            Emit(lines[..start]);
             OnLine(lines[start..end]);
             lines = lines[end..];
         }
@@ -324,6 +325,14 @@ internal sealed class SseUsageStream : Stream
         {
             Hold(tail);
         }
+    }
+
+    /// <summary>Scans the first line of <paramref name="lines"/> (which end with a line end) and returns the rest.</summary>
+    private ReadOnlySpan<byte> ScanFirstLine(ReadOnlySpan<byte> lines)
+    {
+        int end = lines.IndexOf((byte)'\n') + 1;
+        Scan(lines[..end]);
+        return lines[end..];
     }
 
     /// <summary>Keeps the start of a line that has not ended yet, up to the longest line that can carry usage.</summary>
