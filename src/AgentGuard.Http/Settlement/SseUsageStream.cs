@@ -489,16 +489,19 @@ internal sealed class SseUsageStream : Stream
 
     private void ReturnBuffers()
     {
-        foreach (var buffer in new[] { _line, _out, _readBuffer })
-        {
-            if (buffer is { Length: > 0 })
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
-
+        Return(_line);
+        Return(_out);
+        Return(_readBuffer);
         _line = _out = [];
         _readBuffer = null;
+    }
+
+    private static void Return(byte[]? buffer)
+    {
+        if (buffer is { Length: > 0 })
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public override void Flush()
