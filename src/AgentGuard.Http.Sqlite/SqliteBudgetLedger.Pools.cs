@@ -17,7 +17,7 @@ public sealed partial class SqliteBudgetLedger
         ON CONFLICT (key) DO UPDATE SET limit_micros = excluded.limit_micros;
         """;
     private const string ResetPool = """
-        UPDATE pools SET spent_micros = 0, epoch = epoch + 1 WHERE key = $key;
+        UPDATE pools SET spent_micros = 0, refused_calls = 0, epoch = epoch + 1 WHERE key = $key;
         DELETE FROM warning_claims WHERE pool_key = $key;
         """;
     private const string ClaimWarning = """

@@ -16,14 +16,14 @@ internal static class PoolSql
         """;
 
     /// <summary>
-    /// Resets the pool $1: spent to zero, a new epoch, no claimed warnings; reservations stay. Nothing happens when
+    /// Resets the pool $1: spent and refused calls to zero, a new epoch, no claimed warnings; reservations stay. Nothing happens when
     /// $2 (look for due leases) finds one, which must be charged to the old epoch first. Returns whether it did.
     /// </summary>
     public const string Reset = $$"""
         WITH due AS (
             SELECT $2 AND EXISTS (SELECT 1 FROM {S}.leases d WHERE {{Columns.Due}} AND d.pools && ARRAY[$1::text]) AS found),
         reset AS (
-            UPDATE {S}.pools SET spent_micros = 0, epoch = epoch + 1, warned = '{}'
+            UPDATE {S}.pools SET spent_micros = 0, refused_calls = 0, epoch = epoch + 1, warned = '{}'
             WHERE key = $1 AND NOT (SELECT found FROM due)
             RETURNING key)
         SELECT (SELECT found FROM due)

@@ -50,7 +50,7 @@ public interface IBudgetLedger
     BudgetPoolState GetState(BudgetPool pool);
 
     /// <summary>
-    /// Zeroes a pool's spent amount and its warning state. Reservations of calls in flight are kept
+    /// Zeroes a pool's spent amount, its refused calls and its warning state. Reservations of calls in flight are kept
     /// and settle into the reset pool.
     /// </summary>
     ValueTask ResetAsync(string poolKey, CancellationToken cancellationToken = default);

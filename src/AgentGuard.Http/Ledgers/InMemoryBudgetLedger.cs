@@ -150,6 +150,7 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
             if (_pools.TryGetValue(poolKey, out var pool))
             {
                 pool.Spent = 0;
+                pool.Refusals = 0;
                 pool.Epoch++;
                 pool.Warned.Clear();
             }

@@ -200,6 +200,21 @@ public abstract partial class LedgerContractTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
+    public async Task Reset_ZeroesTheRefusedCalls_AsTheSessionsResetDoes(bool async)
+    {
+        Assert.True((await Reserve(async, "a", 900)).Granted);
+        Assert.False((await Reserve(async, "b", 200)).Granted);
+        Assert.Equal(1L, (await State(async)).RefusedCalls);
+
+        await Reset(async);
+
+        var state = await State(async);
+        Assert.Equal((0L, 900L, 0L), (state.SpentMicros, state.ReservedMicros, state.RefusedCalls));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
     public async Task Warnings_AreClaimedOncePerThreshold_UntilReset(bool async)
     {
         await State(async);
