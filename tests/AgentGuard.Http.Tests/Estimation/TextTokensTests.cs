@@ -10,6 +10,8 @@ public sealed class TextTokensTests
     private static readonly Tokenizer s_o200k = Tokenizers.ForEncoding(Tokenizers.O200kBase)!;
     private static readonly Tokenizer s_cl100k = Tokenizers.ForEncoding(Tokenizers.Cl100kBase)!;
 
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
     public static TheoryData<string, string> OrdinaryTexts => new()
     {
         { "prose", "The quick brown fox jumps over the lazy dog, then runs 42 miles to Zürich!\n\nIt's done." },
@@ -25,7 +27,7 @@ public sealed class TextTokensTests
     {
         foreach (var tokenizer in new[] { s_o200k, s_cl100k })
         {
-            var (upper, lower) = TextTokens.CountText(text, tokenizer);
+            var (upper, lower) = TextTokens.CountText(text, tokenizer, Ct);
 
             Assert.True(upper == tokenizer.CountTokens(text), $"{what}: {upper} != {tokenizer.CountTokens(text)}");
             Assert.Equal(upper, lower);
@@ -57,7 +59,7 @@ public sealed class TextTokensTests
         {
             int exact = tokenizer.CountTokens(text);
 
-            var (upper, lower) = TextTokens.CountText(text, tokenizer);
+            var (upper, lower) = TextTokens.CountText(text, tokenizer, Ct);
 
             Assert.True(lower <= exact && exact <= upper, $"{what}: {lower} <= {exact} <= {upper} does not hold");
             Assert.True(upper <= Encoding.UTF8.GetByteCount(text), $"{what}: {upper} is above the text's bytes");
@@ -70,8 +72,8 @@ public sealed class TextTokensTests
         string atLimit = new('a', TextTokens.MaxMergedPieceBytes);
         string longer = new('a', TextTokens.MaxMergedPieceBytes + 1);
 
-        Assert.Equal(s_o200k.CountTokens(atLimit), TextTokens.CountText(atLimit, s_o200k).Upper);
-        Assert.Equal((TextTokens.MaxMergedPieceBytes + 1, 1), TextTokens.CountText(longer, s_o200k));
+        Assert.Equal(s_o200k.CountTokens(atLimit), TextTokens.CountText(atLimit, s_o200k, Ct).Upper);
+        Assert.Equal((TextTokens.MaxMergedPieceBytes + 1, 1), TextTokens.CountText(longer, s_o200k, Ct));
     }
 
     [Fact]
@@ -80,7 +82,7 @@ public sealed class TextTokensTests
         // 43 CJK characters are 129 bytes: one piece above the limit, although it has fewer characters.
         string text = new('中', 43);
 
-        Assert.Equal((129, 1), TextTokens.CountText(text, s_o200k));
+        Assert.Equal((129, 1), TextTokens.CountText(text, s_o200k, Ct));
     }
 
     [Fact]
@@ -89,7 +91,7 @@ public sealed class TextTokensTests
         // Regression (issue 22): this took 208 s when the whole run was merged.
         string text = new('a', 1_000_000);
 
-        Assert.Equal((1_000_000, 1), TextTokens.CountText(text, s_o200k));
+        Assert.Equal((1_000_000, 1), TextTokens.CountText(text, s_o200k, Ct));
     }
 
     [Fact]
@@ -98,7 +100,7 @@ public sealed class TextTokensTests
         // Numbers are split into pieces of three digits: no piece is long, every one is merged.
         string text = new('9', 30_000);
 
-        Assert.Equal((10_000, 10_000), TextTokens.CountText(text, s_o200k));
+        Assert.Equal((10_000, 10_000), TextTokens.CountText(text, s_o200k, Ct));
     }
 
     [Fact]
@@ -106,7 +108,7 @@ public sealed class TextTokensTests
     {
         const string text = "before <|endoftext|> after";
 
-        Assert.Equal((Encoding.UTF8.GetByteCount(text), 0), TextTokens.CountText(text, s_o200k));
+        Assert.Equal((Encoding.UTF8.GetByteCount(text), 0), TextTokens.CountText(text, s_o200k, Ct));
     }
 
     [Fact]
