@@ -9,8 +9,8 @@ namespace AgentGuard.Http.Tests.Handler;
 /// <summary>
 /// Issue 22: mutations of valid requests of every guarded endpoint (see <see cref="HostileBodies"/>) are each sent or
 /// refused with one of the library's own exceptions, within a time limit, with nothing left reserved; through a guard
-/// with room (the byte bound fits), a tight one (the tokenizer counts), and one that rewrites bodies (a default output
-/// cap, clamping, usage asked of streams) and forwards what it cannot bound.
+/// with room (the byte bound fits), a tight one (the tokenizer counts), one that rewrites bodies (a default output cap,
+/// clamping, usage asked of streams) and forwards what it cannot bound, and one on Azure OpenAI paths (deployments).
 /// </summary>
 public sealed class HostileInputFuzzTests
 {
@@ -38,9 +38,18 @@ public sealed class HostileInputFuzzTests
                 o.MinClampedOutputTokens = 1;
                 o.AllowUnboundedRequests = true;
             }),
+            Guard("azure", o =>
+            {
+                o.BudgetUsd = 0.05m;
+                foreach (string model in (string[])["gpt-4o-mini", "gpt-4o", "gpt-3.5-turbo-instruct", "text-embedding-3-small", "text-embedding-3-large"])
+                {
+                    o.AzureDeployments[model] = new AzureDeployment { Model = model };
+                }
+            }),
         };
         var failures = new List<string>();
-        int sent = 0, refused = 0;
+        var sent = guards.ToDictionary(g => g.Name, _ => 0);
+        var refused = guards.ToDictionary(g => g.Name, _ => 0);
 
         foreach (var (path, seedBody) in HostileBodies.Seeds)
         {
@@ -50,7 +59,8 @@ public sealed class HostileInputFuzzTests
                 bool sync = random.Next(4) == 0;
                 foreach (var (name, invoker, session) in guards)
                 {
-                    var (outcome, elapsed, error) = await SendAsync(invoker, path, body, sync);
+                    var uri = name == "azure" ? AzureUri(path, byDeployment: i % 2 == 0) : new Uri(new Uri("https://api.openai.com/v1/"), path);
+                    var (outcome, elapsed, error) = await SendAsync(invoker, uri, body, sync);
                     string? failure = outcome switch
                     {
                         Outcome.Foreign => "threw a foreign exception",
@@ -61,19 +71,20 @@ public sealed class HostileInputFuzzTests
                     if (failure is not null)
                     {
                         failures.Add(string.Create(CultureInfo.InvariantCulture,
-                            $"seed {Seed}, {path} #{i} ({applied}), guard '{name}'{(sync ? ", sync" : "")}: {failure} ({error}); input {HostileBodies.Describe(body)}"));
+                            $"seed {Seed}, {uri.AbsolutePath} #{i} ({applied}), guard '{name}'{(sync ? ", sync" : "")}: {failure} ({error}); input {HostileBodies.Describe(body)}"));
                     }
 
-                    sent += outcome == Outcome.Sent ? 1 : 0;
-                    refused += outcome == Outcome.Refused ? 1 : 0;
+                    sent[name] += outcome == Outcome.Sent ? 1 : 0;
+                    refused[name] += outcome == Outcome.Refused ? 1 : 0;
                 }
             }
         }
 
         Assert.True(failures.Count == 0, $"{failures.Count} of {HostileBodies.Seeds.Count * InputsPerSeedBody * guards.Length} sends failed:\n{string.Join("\n", failures.Take(20))}");
 
-        // Both outcomes are exercised: mutations that keep a body valid are sent, the others refused.
-        Assert.True(sent > 100 && refused > 100, $"sent {sent}, refused {refused}");
+        // Both outcomes are exercised on every guard: mutations that keep a body valid are sent, the others refused.
+        string counts = string.Join(", ", guards.Select(g => $"{g.Name}: {sent[g.Name]} sent, {refused[g.Name]} refused"));
+        Assert.True(guards.All(g => sent[g.Name] > 10 && refused[g.Name] > 10), counts);
     }
 
     private enum Outcome
@@ -83,9 +94,14 @@ public sealed class HostileInputFuzzTests
         Foreign,
     }
 
-    private static async Task<(Outcome Outcome, TimeSpan Elapsed, string? Error)> SendAsync(HttpMessageInvoker invoker, string path, byte[] body, bool sync)
+    /// <summary>The v1 path, where the body's <c>model</c> names the deployment; or the deployment's own path (not for Responses).</summary>
+    private static Uri AzureUri(string path, bool byDeployment) => byDeployment && path != "responses"
+        ? new Uri($"https://fuzz.openai.azure.com/openai/deployments/gpt-4o-mini/{path}?api-version=2024-10-21")
+        : new Uri($"https://fuzz.openai.azure.com/openai/v1/{path}");
+
+    private static async Task<(Outcome Outcome, TimeSpan Elapsed, string? Error)> SendAsync(HttpMessageInvoker invoker, Uri uri, byte[] body, bool sync)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri("https://api.openai.com/v1/"), path))
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri)
         {
             Content = new ByteArrayContent(body),
         };
