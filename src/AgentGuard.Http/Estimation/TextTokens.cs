@@ -10,7 +10,8 @@ namespace AgentGuard.Http.Estimation;
 /// A tiktoken encoding splits text into pieces with its pre-tokenizer (a regular expression: words, runs of digits of up
 /// to three, runs of punctuation or of white space) and merges the bytes of each piece on its own; the text's tokens are
 /// the sum of its pieces'. Merging a piece costs time quadratic in its length in Microsoft.ML.Tokenizers, so one long
-/// piece (a base64 blob, minified data, a long run of letters without a space) would pin a core for minutes. A piece
+/// piece (a long run of letters without a space or a digit, of punctuation, of white space, of CJK without punctuation)
+/// would pin a core for minutes: a million letters took 208 s. A piece
 /// longer than <see cref="MaxMergedPieceBytes"/> is therefore bounded by its UTF-8 bytes instead of merged: both
 /// encodings are byte-level BPE vocabularies that hold all 256 single bytes, so no piece has more tokens than bytes.
 /// Ordinary text (words, numbers, code) has no such piece and is counted exactly.

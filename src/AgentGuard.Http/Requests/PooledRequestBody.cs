@@ -24,13 +24,13 @@ internal sealed class PooledRequestBody : IDisposable
     private byte[]? _buffer;
     private int _length;
 
+    // What the content may write while it is read, and the API a refusal names; rewrites (Insert, Reset) are not limited.
+    private (int MaxBytes, string Api) _readLimit = (Array.MaxLength, "");
+
     private PooledRequestBody(int capacity)
     {
         _buffer = capacity == 0 ? [] : ArrayPool<byte>.Shared.Rent(capacity);
     }
-
-    /// <summary>The most bytes the reading may append, and the API named when it would append more.</summary>
-    private (int MaxBytes, string Api) _limit = (Array.MaxLength, "");
 
     /// <summary>The body's bytes (empty when the request has no content).</summary>
     public ArraySegment<byte> Bytes => new(_buffer ?? throw new ObjectDisposedException(nameof(PooledRequestBody)), 0, _length);
@@ -59,7 +59,7 @@ internal sealed class PooledRequestBody : IDisposable
             throw TooLarge(api, maxBytes, declared);
         }
 
-        var body = new PooledRequestBody(declared is { } known ? (int)known : Math.Min(UnknownLengthStart, maxBytes)) { _limit = (maxBytes, api) };
+        var body = new PooledRequestBody(declared is { } known ? (int)known : Math.Min(UnknownLengthStart, maxBytes)) { _readLimit = (maxBytes, api) };
         try
         {
             var sink = new Sink(body);
@@ -80,7 +80,6 @@ internal sealed class PooledRequestBody : IDisposable
             throw;
         }
 
-        body._limit = (Array.MaxLength, "");
         return body;
     }
 
@@ -144,9 +143,9 @@ internal sealed class PooledRequestBody : IDisposable
     /// <summary>Appends what the content writes while it is read, up to the limit.</summary>
     private void AppendRead(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length > _limit.MaxBytes - _length)
+        if (bytes.Length > _readLimit.MaxBytes - _length)
         {
-            throw TooLarge(_limit.Api, _limit.MaxBytes, declared: null);
+            throw TooLarge(_readLimit.Api, _readLimit.MaxBytes, declared: null);
         }
 
         Append(bytes);
