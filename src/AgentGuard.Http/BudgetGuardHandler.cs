@@ -112,7 +112,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         }
 
         // Read once into a pooled buffer that becomes the content sent: the bytes bounded are the bytes sent.
-        using var body = await PooledRequestBody.ReadAsync(request.Content, async, cancellationToken).ConfigureAwait(false);
+        using var body = await ReadBodyAsync(request, route, async, cancellationToken).ConfigureAwait(false);
         Admission admission;
         _session.AdmissionStarted();
         try
@@ -241,6 +241,21 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             : throw refusal;
     }
 
+    /// <summary>Reads the body up to the client's limit: a larger one is refused, whatever AllowUnboundedRequests says.</summary>
+    private async ValueTask<PooledRequestBody> ReadBodyAsync(HttpRequestMessage request, ProviderRoute route, bool async, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await PooledRequestBody.ReadAsync(request.Content, _policy.MaxRequestBodyBytes, route.Operation!.DisplayName, async, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnboundedRequestException refusal)
+        {
+            _session.RecordRefused(ScopeOf(request), route.Provider!.Name, "unknown", "unbounded");
+            Log.RequestRefused(_session.Logger, _session.Name, refusal.Message);
+            throw;
+        }
+    }
+
     /// <summary>Reads, prices and reserves the call; or refuses it.</summary>
     private async ValueTask<Admission> AdmitAsync(HttpRequestMessage httpRequest, ProviderRoute route, ArraySegment<byte> body, bool async, CancellationToken cancellationToken)
     {
@@ -282,7 +297,8 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             result = await ReserveAsync(leaseId, pools, bound.Micros, lease, model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
             if (!result.Granted)
             {
-                if (operation.ByTokenizer(body, request, priced, tier, context, outputCap) is { } counted && counted.Micros < bound.Micros)
+                // Linear in the body and cancellable: nothing is reserved while it counts.
+                if (operation.ByTokenizer(body, request, priced, tier, context, outputCap, cancellationToken) is { } counted && counted.Micros < bound.Micros)
                 {
                     bound = counted;
                 }

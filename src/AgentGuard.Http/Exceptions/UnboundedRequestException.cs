@@ -5,7 +5,8 @@ namespace AgentGuard.Http;
 /// content the guard cannot price, its Azure deployment is not mapped, or its endpoint is one the guard cannot bound),
 /// so the call was refused before it was sent and nothing was reserved. <see cref="Reason"/> says which.
 /// <see cref="AgentGuardOptions.AllowUnboundedRequests"/> forwards such calls instead, except calls to unbounded
-/// endpoints, which only <see cref="AgentGuardOptions.AllowedUnboundedEndpoints"/> lets through, by name.
+/// endpoints, which only <see cref="AgentGuardOptions.AllowedUnboundedEndpoints"/> lets through, by name, and bodies
+/// larger than <see cref="AgentGuardOptions.MaxRequestBodyBytes"/>, which are never sent.
 /// </summary>
 public sealed class UnboundedRequestException : AgentGuardException
 {
@@ -40,4 +41,10 @@ public enum UnboundedRequestReason
 
     /// <summary>A hosted tool without a configured fee, or hosted tools without <c>max_tool_calls</c>.</summary>
     UnboundedToolUse = 4,
+
+    /// <summary>
+    /// The body is larger than <see cref="AgentGuardOptions.MaxRequestBodyBytes"/>: refused before it is parsed (and, when
+    /// its <c>Content-Length</c> says so, before it is read), whatever <see cref="AgentGuardOptions.AllowUnboundedRequests"/> says.
+    /// </summary>
+    BodyTooLarge = 5,
 }

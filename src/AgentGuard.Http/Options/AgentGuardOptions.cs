@@ -6,6 +6,9 @@ namespace AgentGuard.Http;
 /// </summary>
 public sealed class AgentGuardOptions
 {
+    /// <summary>The default of <see cref="MaxRequestBodyBytes"/>: 32 MiB.</summary>
+    public const int DefaultMaxRequestBodyBytes = 32 * 1024 * 1024;
+
     /// <summary>The default warning thresholds, in percent of the budget.</summary>
     public static IReadOnlyList<decimal> DefaultWarningThresholds { get; } = [30m, 80m, 95m];
 
@@ -60,6 +63,18 @@ public sealed class AgentGuardOptions
     /// guarantee that the budget is never exceeded. Default: <see langword="false"/>.
     /// </summary>
     public bool AllowUnboundedRequests { get; set; }
+
+    /// <summary>
+    /// The largest request body, in bytes, that the guard reads to bound a call: it buffers the whole body, so this limits
+    /// the memory and the time one call can take before it is sent. A larger body is refused with an
+    /// <see cref="UnboundedRequestException"/> (<see cref="UnboundedRequestReason.BodyTooLarge"/>) before it is parsed:
+    /// without being read when its <c>Content-Length</c> says so, else as soon as the bytes read pass the limit.
+    /// <see cref="AllowUnboundedRequests"/> does not forward it. Between 1 and <see cref="Array.MaxLength"/>.
+    /// Default: <see cref="DefaultMaxRequestBodyBytes"/> (32 MiB), which holds an inline image of 20 MB (OpenAI's limit per
+    /// image, about 27 MB as base64 in a data URL) with room for the text, while text alone would pass any model's context
+    /// window long before it; raise it for requests that inline more image data.
+    /// </summary>
+    public int MaxRequestBodyBytes { get; set; } = DefaultMaxRequestBodyBytes;
 
     /// <summary>
     /// Forward calls without a reservation when the ledger's store cannot be reached, instead of refusing them with

@@ -91,6 +91,11 @@ internal sealed class AgentGuardOptionsValidator : IValidateOptions<AgentGuardOp
             }
         }
 
+        if (options.MaxRequestBodyBytes <= 0 || options.MaxRequestBodyBytes > Array.MaxLength)
+        {
+            yield return Invariant($"AgentGuardOptions.MaxRequestBodyBytes must be between 1 and {Array.MaxLength} bytes, but it is {options.MaxRequestBodyBytes}.");
+        }
+
         if (options.LeaseDuration <= TimeSpan.Zero)
         {
             yield return Invariant($"AgentGuardOptions.LeaseDuration must be greater than zero, but it is {options.LeaseDuration}.");

@@ -34,6 +34,7 @@ internal sealed class GuardPolicy
         ClampOutputToBudget = options.ClampOutputToBudget;
         MinClampedOutputTokens = options.MinClampedOutputTokens;
         BackgroundLeaseDuration = options.BackgroundLeaseDuration;
+        MaxRequestBodyBytes = options.MaxRequestBodyBytes;
     }
 
     /// <summary>The client's price multiplier and hosted tool fees, for estimation and settlement.</summary>
@@ -55,6 +56,9 @@ internal sealed class GuardPolicy
     public int MinClampedOutputTokens { get; }
 
     public TimeSpan BackgroundLeaseDuration { get; }
+
+    /// <summary>The largest body the guard reads (<see cref="AgentGuardOptions.MaxRequestBodyBytes"/>).</summary>
+    public int MaxRequestBodyBytes { get; }
 
     /// <summary>
     /// Whether an unbounded endpoint of <paramref name="provider"/> is allowed by name: a name allows itself and every path

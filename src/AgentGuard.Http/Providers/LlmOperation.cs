@@ -35,8 +35,13 @@ internal abstract class LlmOperation
     /// <param name="outputCap">An output cap that replaces the request's own (the guard lowers or sets it).</param>
     public abstract CostBound ByBytes(GuardedRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap);
 
-    /// <summary>The tighter bound from exact token counts, or <see langword="null"/> when there is none.</summary>
-    public abstract CostBound? ByTokenizer(ReadOnlySpan<byte> body, GuardedRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap);
+    /// <summary>
+    /// The tighter bound from token counts, or <see langword="null"/> when there is none. Its time is linear in the body's
+    /// bytes (see <see cref="TextTokens"/>), and it observes <paramref name="cancellationToken"/> while it counts.
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public abstract CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, GuardedRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap, CancellationToken cancellationToken);
 
     /// <summary>The same input bound priced with another output cap: what the guard lowers a cap to must fit the budget.</summary>
     public virtual CostBound Reprice(CostBound bound, GuardedRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int outputCap) => bound;
@@ -70,8 +75,9 @@ internal abstract class LlmOperation<TRequest> : LlmOperation
         ByBytes((TRequest)request, model, tier, context, outputCap);
 
     /// <inheritdoc />
-    public sealed override CostBound? ByTokenizer(ReadOnlySpan<byte> body, GuardedRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap) =>
-        ByTokenizer(body, (TRequest)request, model, tier, context, outputCap);
+    public sealed override CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, GuardedRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap, CancellationToken cancellationToken) =>
+        ByTokenizer(body, (TRequest)request, model, tier, context, outputCap, cancellationToken);
 
     /// <inheritdoc />
     public sealed override CostBound Reprice(CostBound bound, GuardedRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int outputCap) =>
@@ -84,7 +90,8 @@ internal abstract class LlmOperation<TRequest> : LlmOperation
     protected abstract CostBound ByBytes(TRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap);
 
     /// <inheritdoc cref="LlmOperation.ByTokenizer"/>
-    protected abstract CostBound? ByTokenizer(ReadOnlySpan<byte> body, TRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap);
+    protected abstract CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, TRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap, CancellationToken cancellationToken);
 
     /// <inheritdoc cref="LlmOperation.Reprice"/>
     protected virtual CostBound Reprice(CostBound bound, TRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int outputCap) => bound;

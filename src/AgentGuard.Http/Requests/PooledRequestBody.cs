@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using AgentGuard.Http.Settlement;
 
 namespace AgentGuard.Http.Requests;
@@ -11,6 +12,10 @@ namespace AgentGuard.Http.Requests;
 /// The buffer has one owner at a time: this object until <see cref="ToContent"/> hands it to the content that is
 /// sent (which returns it when disposed), or <see cref="Dispose"/> returns it.
 /// </para>
+/// <para>
+/// A body larger than the client's limit (<see cref="AgentGuardOptions.MaxRequestBodyBytes"/>) is refused without being
+/// read when its <c>Content-Length</c> says so, else as soon as the bytes read pass the limit: no more is buffered.
+/// </para>
 /// </summary>
 internal sealed class PooledRequestBody : IDisposable
 {
@@ -18,6 +23,9 @@ internal sealed class PooledRequestBody : IDisposable
 
     private byte[]? _buffer;
     private int _length;
+
+    // What the content may write while it is read, and the API a refusal names; rewrites (Insert, Reset) are not limited.
+    private (int MaxBytes, string Api) _readLimit = (Array.MaxLength, "");
 
     private PooledRequestBody(int capacity)
     {
@@ -27,7 +35,18 @@ internal sealed class PooledRequestBody : IDisposable
     /// <summary>The body's bytes (empty when the request has no content).</summary>
     public ArraySegment<byte> Bytes => new(_buffer ?? throw new ObjectDisposedException(nameof(PooledRequestBody)), 0, _length);
 
-    public static async ValueTask<PooledRequestBody> ReadAsync(HttpContent? content, bool async, CancellationToken cancellationToken)
+    /// <summary>Reads a body of any size (up to the largest array).</summary>
+    public static ValueTask<PooledRequestBody> ReadAsync(HttpContent? content, bool async, CancellationToken cancellationToken) =>
+        ReadAsync(content, Array.MaxLength, "", async, cancellationToken);
+
+    /// <summary>Reads a body of at most <paramref name="maxBytes"/>.</summary>
+    /// <param name="content">The request's content.</param>
+    /// <param name="maxBytes">The most bytes read.</param>
+    /// <param name="api">The operation's name, for the refusal of a larger body.</param>
+    /// <param name="async">Whether to read asynchronously.</param>
+    /// <param name="cancellationToken">The caller's token.</param>
+    /// <exception cref="UnboundedRequestException">The body is larger than <paramref name="maxBytes"/> (<see cref="UnboundedRequestReason.BodyTooLarge"/>).</exception>
+    public static async ValueTask<PooledRequestBody> ReadAsync(HttpContent? content, int maxBytes, string api, bool async, CancellationToken cancellationToken)
     {
         if (content is null)
         {
@@ -35,7 +54,12 @@ internal sealed class PooledRequestBody : IDisposable
         }
 
         long? declared = content.Headers.ContentLength;
-        var body = new PooledRequestBody(declared is { } known && known <= Array.MaxLength ? (int)known : UnknownLengthStart);
+        if (declared > maxBytes)
+        {
+            throw TooLarge(api, maxBytes, declared);
+        }
+
+        var body = new PooledRequestBody(declared is { } known ? (int)known : Math.Min(UnknownLengthStart, maxBytes)) { _readLimit = (maxBytes, api) };
         try
         {
             var sink = new Sink(body);
@@ -109,6 +133,25 @@ internal sealed class PooledRequestBody : IDisposable
         _buffer = null;
     }
 
+    private static UnboundedRequestException TooLarge(string api, int maxBytes, long? declared)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        string size = declared is { } length ? string.Create(invariant, $" ({length:N0} bytes, as its Content-Length says)") : "";
+        return new(UnboundedRequestReason.BodyTooLarge, string.Create(invariant,
+            $"The {api} request was not sent: its body{size} is larger than AgentGuardOptions.MaxRequestBodyBytes ({maxBytes:N0} bytes), the most the guard reads to bound a call's cost. Raise the limit to send larger bodies."));
+    }
+
+    /// <summary>Appends what the content writes while it is read, up to the limit.</summary>
+    private void AppendRead(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > _readLimit.MaxBytes - _length)
+        {
+            throw TooLarge(_readLimit.Api, _readLimit.MaxBytes, declared: null);
+        }
+
+        Append(bytes);
+    }
+
     private void Append(ReadOnlySpan<byte> bytes)
     {
         EnsureCapacity(bytes.Length);
@@ -153,23 +196,23 @@ internal sealed class PooledRequestBody : IDisposable
             set => throw new NotSupportedException();
         }
 
-        public override void Write(byte[] buffer, int offset, int count) => body.Append(buffer.AsSpan(offset, count));
+        public override void Write(byte[] buffer, int offset, int count) => body.AppendRead(buffer.AsSpan(offset, count));
 
-        public override void Write(ReadOnlySpan<byte> buffer) => body.Append(buffer);
+        public override void Write(ReadOnlySpan<byte> buffer) => body.AppendRead(buffer);
 
-        public override void WriteByte(byte value) => body.Append([value]);
+        public override void WriteByte(byte value) => body.AppendRead([value]);
 
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            body.Append(buffer.AsSpan(offset, count));
+            body.AppendRead(buffer.AsSpan(offset, count));
             return Task.CompletedTask;
         }
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            body.Append(buffer.Span);
+            body.AppendRead(buffer.Span);
             return ValueTask.CompletedTask;
         }
 

@@ -199,7 +199,7 @@ public sealed class CompletionsCostEstimatorTests
         var model = new PricedModel("custom", new ModelPrice { InputUsdPerMillionTokens = 1m, OutputUsdPerMillionTokens = 1m, ContextWindowTokens = 4096, MaxOutputTokens = 4096 });
         string body = """{"model":"custom","prompt":"x"}""";
 
-        Assert.Null(CompletionsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard));
+        Assert.Null(CompletionsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken));
     }
 
     [Fact]

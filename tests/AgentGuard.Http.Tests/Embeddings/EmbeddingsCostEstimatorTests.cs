@@ -46,7 +46,7 @@ public sealed class EmbeddingsCostEstimatorTests
         var model = Resolve("text-embedding-ada-002");
 
         Assert.Equal(tokens, EmbeddingsCostEstimator.ByBytes(request, model, ServiceTier.Standard).InputTokens);
-        Assert.Equal(tokens, EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard)!.Value.InputTokens);
+        Assert.Equal(tokens, EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken)!.Value.InputTokens);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class EmbeddingsCostEstimatorTests
         string[] texts = ["Hello world", "Héllo wörld! 你好，世界 👋", "", "  spaces   and more  "];
         string body = Body("text-embedding-3-small", Json(texts));
 
-        var bound = EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), Resolve("text-embedding-3-small"), ServiceTier.Standard);
+        var bound = EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), Resolve("text-embedding-3-small"), ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.NotNull(bound);
         Assert.True(bound.Value.FromTokenizer);
@@ -76,8 +76,8 @@ public sealed class EmbeddingsCostEstimatorTests
         Assert.Equal(8192 + 5, EmbeddingsCostEstimator.ByBytes(Read(body), model, ServiceTier.Standard).InputTokens);
         Assert.Equal(8192 + 2, EmbeddingsCostEstimator.ByBytes(Read(idBody), model, ServiceTier.Standard).InputTokens);
         Assert.True(s_cl100k.CountTokens(longText) > 8192);
-        Assert.Equal(8192 + s_cl100k.CountTokens("short"), EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard)!.Value.InputTokens);
-        Assert.Equal(8192 + 2, EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(idBody), Read(idBody), model, ServiceTier.Standard)!.Value.InputTokens);
+        Assert.Equal(8192 + s_cl100k.CountTokens("short"), EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken)!.Value.InputTokens);
+        Assert.Equal(8192 + 2, EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(idBody), Read(idBody), model, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken)!.Value.InputTokens);
     }
 
     [Theory]
@@ -99,7 +99,7 @@ public sealed class EmbeddingsCostEstimatorTests
         var model = Resolve("text-embedding-3-small");
 
         var bytes = EmbeddingsCostEstimator.ByBytes(request, model, ServiceTier.Standard);
-        var counted = EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard)!.Value;
+        var counted = EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken)!.Value;
 
         Assert.True(counted.InputTokens <= bytes.InputTokens, $"{counted.InputTokens} > {bytes.InputTokens}");
         Assert.True(counted.Micros <= bytes.Micros);
@@ -111,7 +111,7 @@ public sealed class EmbeddingsCostEstimatorTests
         // The tokenizer reads "<|endoftext|>" as one special token; OpenAI may read it as text (7 tokens). Bytes bound both.
         string body = Body("text-embedding-3-small", "\"<|endoftext|>\"");
 
-        var bound = EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), Resolve("text-embedding-3-small"), ServiceTier.Standard)!.Value;
+        var bound = EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), Resolve("text-embedding-3-small"), ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken)!.Value;
 
         Assert.Equal(1, s_cl100k.CountTokens("<|endoftext|>"));
         Assert.Equal(13, bound.InputTokens);
@@ -162,7 +162,7 @@ public sealed class EmbeddingsCostEstimatorTests
         var model = new PricedModel("custom-embed", new ModelPrice { InputUsdPerMillionTokens = 1m, ContextWindowTokens = 8191, MaxInputTokens = 8191 });
         string body = Body("custom-embed", "\"x\"");
 
-        Assert.Null(EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard));
+        Assert.Null(EmbeddingsCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -175,7 +175,7 @@ public sealed class EmbeddingsCostEstimatorTests
         var bound = OpenAIOperations.Embeddings.ByBytes(request, model, ServiceTier.Standard, EstimationContext.Default, outputCap: null);
 
         Assert.Equal(6, bound.InputTokens);
-        Assert.Equal(2, OpenAIOperations.Embeddings.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard, EstimationContext.Default, outputCap: null)!.Value.InputTokens);
+        Assert.Equal(2, OpenAIOperations.Embeddings.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard, EstimationContext.Default, outputCap: null, TestContext.Current.CancellationToken)!.Value.InputTokens);
         Assert.Null(OutputClamp.Fit(bound, request, model, ServiceTier.Standard, EstimationContext.Default, remainingMicros: 0, shareMicros: 0, minCap: 1, currentCap: null));
     }
 

@@ -64,7 +64,7 @@ public sealed class ChatAudioCostEstimatorTests
         var request = Read(AudioBody);
         var model = Model(40, 80);
 
-        var counted = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(AudioBody), request, model, ServiceTier.Standard);
+        var counted = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(AudioBody), request, model, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken);
         Assert.NotNull(counted);
         var repriced = ChatCostEstimator.Reprice(counted.Value, request, model, ServiceTier.Standard, EstimationContext.Default, 10);
 

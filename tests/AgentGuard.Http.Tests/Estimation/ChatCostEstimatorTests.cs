@@ -122,7 +122,7 @@ public sealed class ChatCostEstimatorTests
         const string body = """{"model":"gpt-5-nano","messages":[{"role":"user","content":"x"}]}""";
 
         var ex = Assert.Throws<UnknownModelPriceException>(() =>
-            ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), Resolve("gpt-5-nano"), ServiceTier.Priority));
+            ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), Resolve("gpt-5-nano"), ServiceTier.Priority, cancellationToken: TestContext.Current.CancellationToken));
 
         Assert.Equal("gpt-5-nano", ex.Model);
         Assert.Contains("Priority", ex.Message, StringComparison.Ordinal);
@@ -169,7 +169,7 @@ public sealed class ChatCostEstimatorTests
         var priced = Resolve("gpt-5.4");
 
         var bytes = ChatCostEstimator.ByBytes(request, priced, ServiceTier.Standard);
-        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, priced, ServiceTier.Standard);
+        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, priced, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.NotNull(tokens);
         long expectedInput = 3 + 4 + s_o200k.CountTokens("user") + s_o200k.CountTokens(content);
@@ -187,7 +187,7 @@ public sealed class ChatCostEstimatorTests
         const string body = """{"model":"gpt-4o-mini","messages":[{"role":"system","content":"You are terse.","name":"sys"},{"role":"user","content":"What is 2+2?"}],"max_tokens":20,"n":2}""";
         var request = Read(body);
 
-        var bound = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, Resolve("gpt-4o-mini"), ServiceTier.Standard);
+        var bound = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, Resolve("gpt-4o-mini"), ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken);
 
         long input = 3
             + (4 + s_o200k.CountTokens("system") + s_o200k.CountTokens("You are terse.") + 1 + s_o200k.CountTokens("sys"))
@@ -208,7 +208,7 @@ public sealed class ChatCostEstimatorTests
         var priced = Resolve("gpt-4");
         long lower = s_cl100k.CountTokens(content);
 
-        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, priced, ServiceTier.Standard);
+        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, priced, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken);
         var bytes = ChatCostEstimator.ByBytes(request, priced, ServiceTier.Standard);
 
         Assert.InRange(lower, 4_097, 8_191);
@@ -228,7 +228,7 @@ public sealed class ChatCostEstimatorTests
         string body = $$$"""{"model":"gpt-4","messages":[{"role":"user","content":"{{{content}}}"}],"n":2,"max_tokens":100,"prediction":{"type":"content","content":"hello world"}}""";
         var request = Read(body);
 
-        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, Resolve("gpt-4"), ServiceTier.Standard);
+        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, Resolve("gpt-4"), ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken);
 
         long prediction = s_cl100k.CountTokens("content") + s_cl100k.CountTokens("hello world");
         Assert.NotNull(tokens);
@@ -241,7 +241,7 @@ public sealed class ChatCostEstimatorTests
         string content = string.Concat(Enumerable.Repeat("hello ", 6_000));
         string body = $$"""{"model":"gpt-4","messages":[{"role":"user","content":"{{content}}"}],"max_tokens":500}""";
 
-        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), Resolve("gpt-4"), ServiceTier.Standard);
+        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), Resolve("gpt-4"), ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.NotNull(tokens);
         Assert.Equal(500, tokens.Value.OutputTokens);
@@ -261,7 +261,7 @@ public sealed class ChatCostEstimatorTests
         const string body = """{"model":"custom","messages":[{"role":"user","content":"x"}]}""";
         var request = Read(body);
 
-        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, priced, ServiceTier.Standard);
+        var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, priced, ServiceTier.Standard, cancellationToken: TestContext.Current.CancellationToken);
         var bytes = ChatCostEstimator.ByBytes(request, priced, ServiceTier.Standard);
 
         Assert.Null(tokens);
@@ -278,7 +278,7 @@ public sealed class ChatCostEstimatorTests
         foreach (var tier in new[] { ServiceTier.Standard, ServiceTier.Batch, ServiceTier.Priority })
         {
             var bytes = ChatCostEstimator.ByBytes(request, priced, tier);
-            var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, priced, tier);
+            var tokens = ChatCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, priced, tier, cancellationToken: TestContext.Current.CancellationToken);
 
             Assert.NotNull(tokens);
             Assert.True(tokens.Value.Micros <= bytes.Micros);

@@ -94,8 +94,9 @@ public sealed class TierAndPriceTests
     [Fact]
     public async Task TightBudget_UsesTheExactTokenCount_WhereTheByteBoundDoesNotFit()
     {
-        // 20,000 CJK characters: 60,000 UTF-8 bytes but far fewer tokens. The byte bound at gpt-4o's $2.50/M is $0.15.
-        string cjk = string.Concat(Enumerable.Repeat("你好世界", 5_000));
+        // 5,000 CJK sentences: 75,000 UTF-8 bytes but far fewer tokens. The byte bound at gpt-4o's $2.50/M is $0.19. (A
+        // run of CJK without punctuation is one piece to the tokenizer, which the guard bounds by its bytes: TextTokens.)
+        string cjk = string.Concat(Enumerable.Repeat("你好世界。", 5_000));
         string body = JsonSerializer.Serialize(new { model = "gpt-4o", max_tokens = 10, messages = new[] { new { role = "user", content = cjk } } });
         await using var h = await GuardHarness.StartAsync(budgetUsd: 0.1m);
 

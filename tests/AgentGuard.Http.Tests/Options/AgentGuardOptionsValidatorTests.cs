@@ -311,6 +311,26 @@ public sealed class AgentGuardOptionsValidatorTests
         Assert.Equal(2.5m, session.GetRemainingBudget());
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(int.MaxValue)]
+    public void Validate_MaxRequestBodyBytesOutOfRange_FailsSayingTheRange(int limit)
+    {
+        var result = Validate(new AgentGuardOptions { BudgetUsd = 1m, MaxRequestBodyBytes = limit });
+
+        Assert.True(result.Failed);
+        Assert.Equal($"AgentGuardOptions.MaxRequestBodyBytes must be between 1 and {Array.MaxLength} bytes, but it is {limit}.", result.FailureMessage);
+    }
+
+    [Fact]
+    public void MaxRequestBodyBytes_DefaultsTo32MiB_AndAnyPositiveArrayLengthIsValid()
+    {
+        Assert.Equal(32 * 1024 * 1024, new AgentGuardOptions().MaxRequestBodyBytes);
+        Assert.True(Validate(new AgentGuardOptions { BudgetUsd = 1m, MaxRequestBodyBytes = 1 }).Succeeded);
+        Assert.True(Validate(new AgentGuardOptions { BudgetUsd = 1m, MaxRequestBodyBytes = Array.MaxLength }).Succeeded);
+    }
+
     private static ValidateOptionsResult Validate(AgentGuardOptions options) => AgentGuardOptionsValidator.Instance.Validate(null, options);
 
     private static decimal Dec(string text) => decimal.Parse(text, System.Globalization.CultureInfo.InvariantCulture);

@@ -73,7 +73,7 @@ public sealed class ResponsesCostEstimatorTests
         var model = Resolve(request.Model);
 
         var bytes = ResponsesCostEstimator.ByBytes(request, model, ServiceTier.Standard, EstimationContext.Default);
-        var counted = ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard, EstimationContext.Default);
+        var counted = ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, model, ServiceTier.Standard, EstimationContext.Default, cancellationToken: TestContext.Current.CancellationToken);
 
         Assert.NotNull(counted);
         Assert.True(counted.Value.FromTokenizer);
@@ -94,7 +94,7 @@ public sealed class ResponsesCostEstimatorTests
         var request = Read(body);
 
         var bytes = ResponsesCostEstimator.ByBytes(request, Resolve("gpt-4o-mini"), ServiceTier.Standard, s_fees);
-        var counted = ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, Resolve("gpt-4o-mini"), ServiceTier.Standard, s_fees)!.Value;
+        var counted = ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, Resolve("gpt-4o-mini"), ServiceTier.Standard, s_fees, cancellationToken: TestContext.Current.CancellationToken)!.Value;
 
         // The fake's worst case: two calls of the dearest tool, each adding its results, one turn of output.
         var fake = FakeBehavior.Default;
@@ -246,7 +246,7 @@ public sealed class ResponsesCostEstimatorTests
         var bound = ResponsesCostEstimator.ByBytes(request, Resolve(model), ServiceTier.Standard, EstimationContext.Default with { ResponseTokens = cache });
 
         Assert.Equal(window, bound.InputTokens);
-        Assert.Equal(window, ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes($$"""{"model":"{{model}}",{{field}},"max_output_tokens":10}"""), request, Resolve(model), ServiceTier.Standard, EstimationContext.Default)!.Value.InputTokens);
+        Assert.Equal(window, ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes($$"""{"model":"{{model}}",{{field}},"max_output_tokens":10}"""), request, Resolve(model), ServiceTier.Standard, EstimationContext.Default, cancellationToken: TestContext.Current.CancellationToken)!.Value.InputTokens);
     }
 
     [Fact]
@@ -295,7 +295,7 @@ public sealed class ResponsesCostEstimatorTests
     {
         const string body = """{"model":"gpt-4o","input":"Hi","max_tool_calls":1,"tools":[{"type":"web_search"}]}""";
         var request = Read(body);
-        var bound = ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, Resolve("gpt-4o"), ServiceTier.Standard, s_fees)!.Value;
+        var bound = ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), request, Resolve("gpt-4o"), ServiceTier.Standard, s_fees, cancellationToken: TestContext.Current.CancellationToken)!.Value;
 
         var repriced = ResponsesCostEstimator.Reprice(bound, request, Resolve("gpt-4o"), ServiceTier.Standard, s_fees, 300);
 
@@ -316,7 +316,7 @@ public sealed class ResponsesCostEstimatorTests
         });
         const string body = """{"model":"custom","input":"Hi"}""";
 
-        Assert.Null(ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard, EstimationContext.Default));
+        Assert.Null(ResponsesCostEstimator.ByTokenizer(Encoding.UTF8.GetBytes(body), Read(body), model, ServiceTier.Standard, EstimationContext.Default, cancellationToken: TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -44,7 +44,7 @@ internal static class TextOrTokenIdsInputBounds
     /// <c>null</c> counts nothing, each endpoint says what it means).
     /// </summary>
     /// <returns>The sum over items of their tokens capped at <paramref name="capPerItem"/>, and a lower bound of the smallest item.</returns>
-    public static (long Upper, long Lower) ByTokenizer(ref Utf8JsonReader reader, Tokenizer tokenizer, long capPerItem)
+    public static (long Upper, long Lower) ByTokenizer(ref Utf8JsonReader reader, Tokenizer tokenizer, long capPerItem, CancellationToken cancellationToken = default)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.Null)
@@ -54,7 +54,7 @@ internal static class TextOrTokenIdsInputBounds
 
         if (reader.TokenType == JsonTokenType.String)
         {
-            var (upper, lower) = TextTokens.Count(ref reader, tokenizer);
+            var (upper, lower) = TextTokens.Count(ref reader, tokenizer, cancellationToken);
             return (Math.Min(upper, capPerItem), lower);
         }
 
@@ -64,7 +64,7 @@ internal static class TextOrTokenIdsInputBounds
             switch (reader.TokenType)
             {
                 case JsonTokenType.String:
-                    var (upper, lower) = TextTokens.Count(ref reader, tokenizer);
+                    var (upper, lower) = TextTokens.Count(ref reader, tokenizer, cancellationToken);
                     sum += Math.Min(upper, capPerItem);
                     smallest = Math.Min(smallest, lower);
                     break;

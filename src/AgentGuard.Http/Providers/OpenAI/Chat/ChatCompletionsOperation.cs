@@ -17,8 +17,9 @@ internal sealed class ChatCompletionsOperation : OpenAIOperation<ChatCompletionR
     protected override CostBound ByBytes(ChatCompletionRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap) =>
         ChatCostEstimator.ByBytes(request, model, tier, context, outputCap);
 
-    protected override CostBound? ByTokenizer(ReadOnlySpan<byte> body, ChatCompletionRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap) =>
-        ChatCostEstimator.ByTokenizer(body, request, model, tier, context, outputCap);
+    protected override CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, ChatCompletionRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap, CancellationToken cancellationToken) =>
+        ChatCostEstimator.ByTokenizer(body, request, model, tier, context, outputCap, cancellationToken);
 
     protected override CostBound Reprice(CostBound bound, ChatCompletionRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int outputCap) =>
         ChatCostEstimator.Reprice(bound, request, model, tier, context, outputCap);

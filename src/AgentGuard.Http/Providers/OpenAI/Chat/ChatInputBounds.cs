@@ -14,7 +14,7 @@ namespace AgentGuard.Http.Providers.OpenAI;
 /// The body's size therefore bounds every string in it; the chat framing is added on top, generously.
 /// </para>
 /// <para>
-/// <b>By tokenizer</b> (exact text counts, slower): used only when the byte bound does not fit the budget.
+/// <b>By tokenizer</b> (text counts, exact but for pieces too long to merge: see <see cref="TextTokens"/>; slower): used only when the byte bound does not fit the budget.
 /// Each message costs <see cref="FramingPerMessage"/> tokens plus the tokens of each of its string values
 /// (the OpenAI cookbook says 3), a name one more, the reply priming <see cref="ReplyPriming"/>; tool definitions,
 /// tool calls and <c>response_format</c> cost the tokens of their JSON text plus <see cref="FramingPerTool"/>
@@ -37,7 +37,7 @@ internal static class ChatInputBounds
         Lower: 0,
         PredictionUpper: request.PredictionBytes);
 
-    public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, Tokenizer tokenizer)
+    public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, Tokenizer tokenizer, CancellationToken cancellationToken = default)
     {
         var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
         reader.Read();
@@ -49,7 +49,7 @@ internal static class ChatInputBounds
                 reader.Read();
                 while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    upper += FramingPerMessage + CountMessage(ref reader, body, tokenizer, ref lower);
+                    upper += FramingPerMessage + CountMessage(ref reader, body, tokenizer, ref lower, cancellationToken);
                 }
             }
             else if (reader.ValueTextEquals("tools"u8) || reader.ValueTextEquals("functions"u8))
@@ -59,19 +59,19 @@ internal static class ChatInputBounds
                 {
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        upper += FramingPerTool + CountRaw(ref reader, body, tokenizer);
+                        upper += FramingPerTool + CountRaw(ref reader, body, tokenizer, cancellationToken);
                     }
                 }
             }
             else if (reader.ValueTextEquals("response_format"u8))
             {
                 reader.Read();
-                upper += reader.TokenType == JsonTokenType.Null ? 0 : FramingPerTool + CountRaw(ref reader, body, tokenizer);
+                upper += reader.TokenType == JsonTokenType.Null ? 0 : FramingPerTool + CountRaw(ref reader, body, tokenizer, cancellationToken);
             }
             else if (reader.ValueTextEquals("prediction"u8))
             {
                 reader.Read();
-                prediction = CountStrings(ref reader, tokenizer);
+                prediction = CountStrings(ref reader, tokenizer, cancellationToken);
             }
             else
             {
@@ -83,7 +83,7 @@ internal static class ChatInputBounds
         return new InputTokenBound(upper, lower, prediction);
     }
 
-    private static long CountMessage(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer, ref long lower)
+    private static long CountMessage(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer, ref long lower, CancellationToken cancellationToken)
     {
         long tokens = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -95,12 +95,12 @@ internal static class ChatInputBounds
                 {
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        tokens += FramingPerTool + CountRaw(ref reader, body, tokenizer);
+                        tokens += FramingPerTool + CountRaw(ref reader, body, tokenizer, cancellationToken);
                     }
                 }
                 else
                 {
-                    tokens += reader.TokenType == JsonTokenType.Null ? 0 : FramingPerTool + CountRaw(ref reader, body, tokenizer);
+                    tokens += reader.TokenType == JsonTokenType.Null ? 0 : FramingPerTool + CountRaw(ref reader, body, tokenizer, cancellationToken);
                 }
             }
             else if (reader.ValueTextEquals("content"u8))
@@ -109,20 +109,20 @@ internal static class ChatInputBounds
                 if (reader.TokenType == JsonTokenType.String)
                 {
                     // Plain text content is tokenized on its own between special tokens, so its count is in every prompt.
-                    var (upper, exact) = TextTokens.Count(ref reader, tokenizer);
+                    var (upper, exact) = TextTokens.Count(ref reader, tokenizer, cancellationToken);
                     lower += exact;
                     tokens += upper;
                 }
                 else
                 {
-                    tokens += CountStrings(ref reader, tokenizer);
+                    tokens += CountStrings(ref reader, tokenizer, cancellationToken);
                 }
             }
             else
             {
                 bool isName = reader.ValueTextEquals("name"u8);
                 reader.Read();
-                tokens += CountStrings(ref reader, tokenizer) + (isName ? FramingPerName : 0);
+                tokens += CountStrings(ref reader, tokenizer, cancellationToken) + (isName ? FramingPerName : 0);
             }
         }
 
@@ -130,11 +130,11 @@ internal static class ChatInputBounds
     }
 
     /// <summary>The tokens of every string value in the current value (recursively).</summary>
-    public static long CountStrings(ref Utf8JsonReader reader, Tokenizer tokenizer)
+    public static long CountStrings(ref Utf8JsonReader reader, Tokenizer tokenizer, CancellationToken cancellationToken = default)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            return CountString(ref reader, tokenizer);
+            return CountString(ref reader, tokenizer, cancellationToken);
         }
 
         if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
@@ -158,7 +158,7 @@ internal static class ChatInputBounds
 
             if (reader.TokenType == JsonTokenType.String)
             {
-                tokens += CountString(ref reader, tokenizer);
+                tokens += CountString(ref reader, tokenizer, cancellationToken);
             }
         }
 
@@ -166,14 +166,15 @@ internal static class ChatInputBounds
     }
 
     /// <summary>The tokens of one string value; its bytes when it spells a special token (see <see cref="TextTokens"/>).</summary>
-    public static long CountString(ref Utf8JsonReader reader, Tokenizer tokenizer) => TextTokens.Count(ref reader, tokenizer).Upper;
+    public static long CountString(ref Utf8JsonReader reader, Tokenizer tokenizer, CancellationToken cancellationToken = default) =>
+        TextTokens.Count(ref reader, tokenizer, cancellationToken).Upper;
 
-    /// <summary>The tokens of the current value's JSON text.</summary>
-    public static long CountRaw(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer)
+    /// <summary>The tokens of the current value's JSON text (bounded as <see cref="TextTokens.CountText"/> says).</summary>
+    public static long CountRaw(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer, CancellationToken cancellationToken = default)
     {
         long start = reader.TokenStartIndex;
         reader.Skip();
         long end = reader.BytesConsumed;
-        return tokenizer.CountTokens(Encoding.UTF8.GetString(body[(int)start..(int)end]));
+        return TextTokens.CountText(Encoding.UTF8.GetString(body[(int)start..(int)end]), tokenizer, cancellationToken).Upper;
     }
 }

@@ -21,17 +21,19 @@ internal static class CompletionsCostEstimator
         Price(request, model, tier, CompletionsInputBounds.ByBytes(request, model.Price), fromTokenizer: false, context, outputCap);
 
     /// <summary>
-    /// The tighter bound from exact token counts, or <see langword="null"/> when the model's encoding is unknown
+    /// The tighter bound from token counts (<see cref="TextTokens"/>), or <see langword="null"/> when the model's encoding is unknown
     /// (then the byte bound is the only safe one).
     /// </summary>
-    public static CostBound? ByTokenizer(ReadOnlySpan<byte> body, CompletionsRequest request, PricedModel model, ServiceTier tier, EstimationContext? context = null, int? outputCap = null)
+    public static CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, CompletionsRequest request, PricedModel model, ServiceTier tier, EstimationContext? context = null, int? outputCap = null,
+        CancellationToken cancellationToken = default)
     {
         if (Tokenizers.ForEncoding(model.Price.Encoding) is not { } tokenizer)
         {
             return null;
         }
 
-        return Price(request, model, tier, CompletionsInputBounds.ByTokenizer(body, request, model.Price, tokenizer), fromTokenizer: true, context, outputCap);
+        return Price(request, model, tier, CompletionsInputBounds.ByTokenizer(body, request, model.Price, tokenizer, cancellationToken), fromTokenizer: true, context, outputCap);
     }
 
     /// <summary>The same input bound (echo included) priced with another output cap.</summary>

@@ -17,8 +17,9 @@ internal sealed class CompletionsOperation : OpenAIOperation<CompletionsRequest>
     protected override CostBound ByBytes(CompletionsRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap) =>
         CompletionsCostEstimator.ByBytes(request, model, tier, context, outputCap);
 
-    protected override CostBound? ByTokenizer(ReadOnlySpan<byte> body, CompletionsRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap) =>
-        CompletionsCostEstimator.ByTokenizer(body, request, model, tier, context, outputCap);
+    protected override CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, CompletionsRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap, CancellationToken cancellationToken) =>
+        CompletionsCostEstimator.ByTokenizer(body, request, model, tier, context, outputCap, cancellationToken);
 
     protected override CostBound Reprice(CostBound bound, CompletionsRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int outputCap) =>
         CompletionsCostEstimator.Reprice(bound, request, model, tier, context, outputCap);

@@ -14,17 +14,18 @@ internal static class EmbeddingsCostEstimator
         Price(request, model, tier, EmbeddingsInputBounds.ByBytes(request, model.Price), fromTokenizer: false, context);
 
     /// <summary>
-    /// The tighter bound from exact token counts, or <see langword="null"/> when the model's encoding is unknown
+    /// The tighter bound from token counts (<see cref="TextTokens"/>), or <see langword="null"/> when the model's encoding is unknown
     /// (then the byte bound is the only safe one).
     /// </summary>
-    public static CostBound? ByTokenizer(ReadOnlySpan<byte> body, EmbeddingsRequest request, PricedModel model, ServiceTier tier, EstimationContext? context = null)
+    public static CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, EmbeddingsRequest request, PricedModel model, ServiceTier tier, EstimationContext? context = null, CancellationToken cancellationToken = default)
     {
         if (Tokenizers.ForEncoding(model.Price.Encoding) is not { } tokenizer)
         {
             return null;
         }
 
-        return Price(request, model, tier, EmbeddingsInputBounds.ByTokenizer(body, model.Price, tokenizer), fromTokenizer: true, context);
+        return Price(request, model, tier, EmbeddingsInputBounds.ByTokenizer(body, model.Price, tokenizer, cancellationToken), fromTokenizer: true, context);
     }
 
     private static CostBound Price(EmbeddingsRequest request, PricedModel model, ServiceTier tier, InputTokenBound input, bool fromTokenizer, EstimationContext? context) =>

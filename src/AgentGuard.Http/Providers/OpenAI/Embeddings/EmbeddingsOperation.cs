@@ -20,6 +20,7 @@ internal sealed class EmbeddingsOperation : OpenAIOperation<EmbeddingsRequest>
     protected override CostBound ByBytes(EmbeddingsRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap) =>
         EmbeddingsCostEstimator.ByBytes(request, model, tier, context);
 
-    protected override CostBound? ByTokenizer(ReadOnlySpan<byte> body, EmbeddingsRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap) =>
-        EmbeddingsCostEstimator.ByTokenizer(body, request, model, tier, context);
+    protected override CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, EmbeddingsRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap, CancellationToken cancellationToken) =>
+        EmbeddingsCostEstimator.ByTokenizer(body, request, model, tier, context, cancellationToken);
 }

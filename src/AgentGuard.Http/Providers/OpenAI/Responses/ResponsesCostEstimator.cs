@@ -16,15 +16,17 @@ internal static class ResponsesCostEstimator
     public static CostBound ByBytes(ResponsesRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap = null) =>
         Price(request, model, tier, ResponsesInputBounds.ByBytes(request, model, context), fromTokenizer: false, context, outputCap);
 
-    /// <summary>The tighter bound from exact token counts, or <see langword="null"/> when the model's encoding is unknown.</summary>
-    public static CostBound? ByTokenizer(ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap = null)
+    /// <summary>The tighter bound from token counts (<see cref="TextTokens"/>), or <see langword="null"/> when the model's encoding is unknown.</summary>
+    public static CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap = null,
+        CancellationToken cancellationToken = default)
     {
         if (Tokenizers.ForEncoding(model.Price.Encoding) is not { } tokenizer)
         {
             return null;
         }
 
-        return Price(request, model, tier, ResponsesInputBounds.ByTokenizer(body, request, model, context, tokenizer), fromTokenizer: true, context, outputCap);
+        return Price(request, model, tier, ResponsesInputBounds.ByTokenizer(body, request, model, context, tokenizer, cancellationToken), fromTokenizer: true, context, outputCap);
     }
 
     /// <summary>The same input bound priced with another output cap: every turn a tool call adds is priced with the new cap too.</summary>

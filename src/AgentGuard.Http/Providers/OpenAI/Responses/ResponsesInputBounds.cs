@@ -38,7 +38,8 @@ internal static class ResponsesInputBounds
     /// Exact counts: the tokens of every string of every input item (message texts, tool call arguments and outputs),
     /// of the instructions, and of the JSON text of each tool definition and of <c>text.format</c>, with the same framing.
     /// </summary>
-    public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, EstimationContext context, Tokenizer tokenizer)
+    public static InputTokenBound ByTokenizer(
+        ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, EstimationContext context, Tokenizer tokenizer, CancellationToken cancellationToken = default)
     {
         var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
         reader.Read();
@@ -49,7 +50,7 @@ internal static class ResponsesInputBounds
             {
                 reader.Read();
                 visible += reader.TokenType == JsonTokenType.String
-                    ? ChatInputBounds.FramingPerMessage + tokenizer.CountTokens(SystemRole) + ChatInputBounds.CountString(ref reader, tokenizer)
+                    ? ChatInputBounds.FramingPerMessage + tokenizer.CountTokens(SystemRole) + ChatInputBounds.CountString(ref reader, tokenizer, cancellationToken)
                     : 0;
             }
             else if (reader.ValueTextEquals("input"u8))
@@ -57,13 +58,13 @@ internal static class ResponsesInputBounds
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String)
                 {
-                    visible += ChatInputBounds.FramingPerMessage + tokenizer.CountTokens(UserRole) + ChatInputBounds.CountString(ref reader, tokenizer);
+                    visible += ChatInputBounds.FramingPerMessage + tokenizer.CountTokens(UserRole) + ChatInputBounds.CountString(ref reader, tokenizer, cancellationToken);
                 }
                 else if (reader.TokenType == JsonTokenType.StartArray)
                 {
                     while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
                     {
-                        visible += ChatInputBounds.FramingPerMessage + ChatInputBounds.CountStrings(ref reader, tokenizer);
+                        visible += ChatInputBounds.FramingPerMessage + ChatInputBounds.CountStrings(ref reader, tokenizer, cancellationToken);
                     }
                 }
             }
@@ -74,14 +75,14 @@ internal static class ResponsesInputBounds
                 {
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        visible += ChatInputBounds.FramingPerTool + ChatInputBounds.CountRaw(ref reader, body, tokenizer);
+                        visible += ChatInputBounds.FramingPerTool + ChatInputBounds.CountRaw(ref reader, body, tokenizer, cancellationToken);
                     }
                 }
             }
             else if (reader.ValueTextEquals("text"u8))
             {
                 reader.Read();
-                visible += reader.TokenType == JsonTokenType.StartObject ? CountTextFormat(ref reader, body, tokenizer) : 0;
+                visible += reader.TokenType == JsonTokenType.StartObject ? CountTextFormat(ref reader, body, tokenizer, cancellationToken) : 0;
             }
             else
             {
@@ -122,7 +123,7 @@ internal static class ResponsesInputBounds
         return context.ResponseTokens is { } known && known.TryGet(previous, out long tokens) ? tokens : window;
     }
 
-    private static long CountTextFormat(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer)
+    private static long CountTextFormat(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer, CancellationToken cancellationToken)
     {
         long tokens = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -131,7 +132,7 @@ internal static class ResponsesInputBounds
             reader.Read();
             if (isFormat && reader.TokenType != JsonTokenType.Null)
             {
-                tokens += ChatInputBounds.FramingPerTool + ChatInputBounds.CountRaw(ref reader, body, tokenizer);
+                tokens += ChatInputBounds.FramingPerTool + ChatInputBounds.CountRaw(ref reader, body, tokenizer, cancellationToken);
             }
             else
             {

@@ -22,8 +22,9 @@ internal sealed class ResponsesOperation : OpenAIOperation<ResponsesRequest>
     protected override CostBound ByBytes(ResponsesRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap) =>
         ResponsesCostEstimator.ByBytes(request, model, tier, context, outputCap);
 
-    protected override CostBound? ByTokenizer(ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap) =>
-        ResponsesCostEstimator.ByTokenizer(body, request, model, tier, context, outputCap);
+    protected override CostBound? ByTokenizer(
+        ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap, CancellationToken cancellationToken) =>
+        ResponsesCostEstimator.ByTokenizer(body, request, model, tier, context, outputCap, cancellationToken);
 
     protected override CostBound Reprice(CostBound bound, ResponsesRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int outputCap) =>
         ResponsesCostEstimator.Reprice(bound, request, model, tier, context, outputCap);
