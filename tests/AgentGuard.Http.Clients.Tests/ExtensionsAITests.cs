@@ -135,20 +135,21 @@ public sealed class ExtensionsAITests
     }
 
     [Fact]
-    public async Task ResponsesStreaming_OfExtensionsAIOpenAI_10_11_FailsOnOpenAI_2_15_BeforeAnythingIsSent()
+    public async Task ResponsesStreaming_OfExtensionsAIOpenAI_11_0_StillFailsOnOpenAI_2_15_BeforeAnythingIsSent()
     {
-        // Not the guard: Microsoft.Extensions.AI.OpenAI 10.11.0 is built against OpenAI 2.14.0, whose
+        // Not the guard: Microsoft.Extensions.AI.OpenAI 11.0.0, like 10.11.0, is built against OpenAI 2.14.0, whose
         // CreateResponseStreamingAsync returned AsyncCollectionResult<T>; 2.15.0 returns AsyncStreamingResult<T>.
         // When a Microsoft.Extensions.AI.OpenAI built against 2.15 is taken, this test fails: then stream through it.
         await using var g = await Guarded.StartAsync();
 
-        await Assert.ThrowsAsync<MissingMethodException>(async () =>
+        var missing = await Assert.ThrowsAsync<MissingMethodException>(async () =>
         {
             await foreach (var _ in ResponsesChatClient(g).GetStreamingResponseAsync("Hi", cancellationToken: Ct))
             {
             }
         });
 
+        Assert.Contains("CreateResponseStreamingAsync", missing.Message, StringComparison.Ordinal);
         Assert.Equal(0, g.Meter.TotalRequests);
         Assert.Equal(0, g.Session.GetSummary().Calls);
     }
