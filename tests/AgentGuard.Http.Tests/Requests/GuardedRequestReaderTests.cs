@@ -57,6 +57,8 @@ public sealed class GuardedRequestReaderTests
     [InlineData(@"\\udc00")]
     [InlineData(@"\\\\udc00")]
     [InlineData(@"\u0041\ud83d\ude00\u0042")]
+    [InlineData(@"\uD83d\uDe00 mixed case")]
+    [InlineData(@"\u4e2d\u6587 \u00e9 escaped text that is not a surrogate")]
     [InlineData(@"\")]
     [InlineData(@"\ud8")]
     public void IndexOfLoneSurrogateEscape_PairsOtherEscapesAndEscapedBackslashes_AreNot(string text)
