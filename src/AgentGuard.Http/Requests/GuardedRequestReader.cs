@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Unicode;
 using AgentGuard.Http.Providers;
@@ -35,34 +38,73 @@ internal static class GuardedRequestReader
 
     /// <summary>
     /// The offset of the first <c>\u</c> escape of a UTF-16 surrogate that is not half of a pair (a high surrogate escape
-    /// followed by a low one), or -1. Surrogate escapes start with <c>\ud</c> or <c>\uD</c>: the body is searched for those
-    /// two sequences only (vectorized; other escapes, common in escaped non-ASCII text, cost nothing), without being parsed.
-    /// Backslashes stand only inside strings in valid JSON, where a run of them escapes itself in pairs; the JSON reader
-    /// rejects anything else.
+    /// followed by a low one), or -1. Surrogate escapes start with <c>\ud</c> or <c>\uD</c>: the body is searched for
+    /// those only, in one vectorized pass (other escapes, common in escaped non-ASCII text, cost nothing), without being
+    /// parsed. Backslashes stand only inside strings in valid JSON, where a run of them escapes itself in pairs; the JSON
+    /// reader rejects anything else.
     /// </summary>
     public static int IndexOfLoneSurrogateEscape(ReadOnlySpan<byte> body)
     {
-        int lower = Find(body, 0, "\\ud"u8), upper = Find(body, 0, "\\uD"u8);
-        while (lower >= 0 || upper >= 0)
+        for (int at = IndexOfSurrogateEscape(body, 0); at >= 0; at = IndexOfSurrogateEscape(body, at + 3))
         {
-            int at = lower < 0 ? upper : upper < 0 ? lower : Math.Min(lower, upper);
-            int next = at + 3;
-            if (StartsEscape(body, at))
+            if (!StartsEscape(body, at))
             {
-                switch (SurrogateAt(body, at))
-                {
-                    case Surrogate.Low:
-                        return at;
-                    case Surrogate.High when SurrogateAt(body, at + 6) != Surrogate.Low:
-                        return at;
-                    case Surrogate.High:
-                        next = at + 12;
-                        break;
-                }
+                continue;
             }
 
-            lower = lower >= 0 && lower < next ? Find(body, next, "\\ud"u8) : lower;
-            upper = upper >= 0 && upper < next ? Find(body, next, "\\uD"u8) : upper;
+            switch (SurrogateAt(body, at))
+            {
+                case Surrogate.Low:
+                    return at;
+                case Surrogate.High when SurrogateAt(body, at + 6) != Surrogate.Low:
+                    return at;
+                case Surrogate.High:
+                    at += 9;
+                    break;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>The offset of the next <c>\ud</c> or <c>\uD</c> from <paramref name="from"/>, or -1.</summary>
+    private static int IndexOfSurrogateEscape(ReadOnlySpan<byte> body, int from)
+    {
+        ref byte start = ref MemoryMarshal.GetReference(body);
+        int at = from;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; at + Vector256<byte>.Count + 2 <= body.Length; at += Vector256<byte>.Count)
+            {
+                var found = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)at), Vector256.Create((byte)'\\'))
+                    & Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)(at + 1)), Vector256.Create((byte)'u'))
+                    & Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)(at + 2)) | Vector256.Create((byte)0x20), Vector256.Create((byte)'d'));
+                if (found != Vector256<byte>.Zero)
+                {
+                    return at + BitOperations.TrailingZeroCount(found.ExtractMostSignificantBits());
+                }
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            for (; at + Vector128<byte>.Count + 2 <= body.Length; at += Vector128<byte>.Count)
+            {
+                var found = Vector128.Equals(Vector128.LoadUnsafe(ref start, (nuint)at), Vector128.Create((byte)'\\'))
+                    & Vector128.Equals(Vector128.LoadUnsafe(ref start, (nuint)(at + 1)), Vector128.Create((byte)'u'))
+                    & Vector128.Equals(Vector128.LoadUnsafe(ref start, (nuint)(at + 2)) | Vector128.Create((byte)0x20), Vector128.Create((byte)'d'));
+                if (found != Vector128<byte>.Zero)
+                {
+                    return at + BitOperations.TrailingZeroCount(found.ExtractMostSignificantBits());
+                }
+            }
+        }
+
+        for (; at + 2 < body.Length; at++)
+        {
+            if (body[at] == '\\' && body[at + 1] == 'u' && (body[at + 2] | 0x20) == 'd')
+            {
+                return at;
+            }
         }
 
         return -1;
@@ -73,12 +115,6 @@ internal static class GuardedRequestReader
         None,
         High,
         Low,
-    }
-
-    private static int Find(ReadOnlySpan<byte> body, int from, ReadOnlySpan<byte> sequence)
-    {
-        int found = from < body.Length ? body[from..].IndexOf(sequence) : -1;
-        return found < 0 ? -1 : from + found;
     }
 
     /// <summary>Whether the backslash at <paramref name="at"/> starts an escape: it follows an even run of backslashes.</summary>

@@ -67,6 +67,24 @@ public sealed class GuardedRequestReaderTests
         Assert.Equal(-1, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes($"\"{text}")));
     }
 
+    [Fact]
+    public void IndexOfLoneSurrogateEscape_AtEveryOffsetOfALongBody_IsFoundWhereItIs()
+    {
+        // The search is vectorized in blocks of 16 or 32 bytes: every offset, every case, across every block boundary.
+        for (int offset = 0; offset < 100; offset++)
+        {
+            string padding = new('x', offset), tail = new('y', 100 - offset);
+            foreach (string lone in (string[])[@"\udc00", @"\uDC00", @"\uD800", @"\ud83dx"])
+            {
+                Assert.Equal(offset, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes(padding + lone + tail)));
+            }
+
+            Assert.Equal(-1, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes(padding + @"\ud83d\ude00" + tail)));
+            Assert.Equal(-1, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes(padding + @"\\udc00" + tail)));
+            Assert.Equal(offset + 2, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes(padding + @"\\\udc00" + tail)));
+        }
+    }
+
     [Theory]
     [MemberData(nameof(Templates))]
     public void Read_SurrogatePairEscape_IsRead(string operation, string template)
