@@ -57,12 +57,32 @@ public sealed class GuardedRequestReaderTests
     [InlineData(@"\\udc00")]
     [InlineData(@"\\\\udc00")]
     [InlineData(@"\u0041\ud83d\ude00\u0042")]
+    [InlineData(@"\uD83d\uDe00 mixed case")]
+    [InlineData(@"\u4e2d\u6587 \u00e9 escaped text that is not a surrogate")]
     [InlineData(@"\")]
     [InlineData(@"\ud8")]
     public void IndexOfLoneSurrogateEscape_PairsOtherEscapesAndEscapedBackslashes_AreNot(string text)
     {
         // A truncated escape is not a lone surrogate: the JSON reader refuses it as invalid JSON.
         Assert.Equal(-1, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes($"\"{text}")));
+    }
+
+    [Fact]
+    public void IndexOfLoneSurrogateEscape_AtEveryOffsetOfALongBody_IsFoundWhereItIs()
+    {
+        // The search is vectorized in blocks of 16 or 32 bytes: every offset, every case, across every block boundary.
+        for (int offset = 0; offset < 100; offset++)
+        {
+            string padding = new('x', offset), tail = new('y', 100 - offset);
+            foreach (string lone in (string[])[@"\udc00", @"\uDC00", @"\uD800", @"\ud83dx"])
+            {
+                Assert.Equal(offset, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes(padding + lone + tail)));
+            }
+
+            Assert.Equal(-1, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes(padding + @"\ud83d\ude00" + tail)));
+            Assert.Equal(-1, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes(padding + @"\\udc00" + tail)));
+            Assert.Equal(offset + 2, GuardedRequestReader.IndexOfLoneSurrogateEscape(Encoding.UTF8.GetBytes(padding + @"\\\udc00" + tail)));
+        }
     }
 
     [Theory]
