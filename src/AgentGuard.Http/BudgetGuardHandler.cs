@@ -272,7 +272,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             request = GuardedRequestReader.Read(operation, body, modelInPath: route.Deployment is not null);
             (model, decimal multiplier) = provider.ResolveModel(route, request, _policy);
             context = multiplier == 1m ? _estimation : _estimation with { PriceMultiplier = _estimation.PriceMultiplier * multiplier };
-            priced = _policy.Prices.TryResolve(model, out var found) ? found : throw new UnknownModelPriceException(model);
+            priced = _policy.Prices.TryResolve(model, out var found) ? found : throw UnknownModelPriceException.WithSuggestion(model, _policy.Prices.Suggest(model));
             tier = provider.TierOf(request, _policy.DefaultTier, model);
         }
         catch (AgentGuardException ex) when (ex is UnboundedRequestException or UnknownModelPriceException)

@@ -18,6 +18,14 @@ public sealed class UnknownModelPriceException : AgentGuardException
     {
     }
 
+    /// <summary>The standard explanation, with the known model the name is nearest to, if any (a typo).</summary>
+    internal static UnknownModelPriceException WithSuggestion(string model, string? nearest) => nearest is null
+        ? new UnknownModelPriceException(model)
+        : new UnknownModelPriceException(model,
+            $"The model '{model}' has no price in the AgentGuard.Http price table, so the cost of the call cannot be bounded and it was not sent. " +
+            $"Did you mean '{nearest}'? Add its price with AgentGuardOptions.Prices[\"{model}\"] = new ModelPrice {{ ... }} " +
+            $"or in a prices file (AgentGuardOptions.PricesFile) if '{model}' is the model you meant.");
+
     /// <summary>Creates the exception with a specific explanation.</summary>
     public UnknownModelPriceException(string model, string message)
         : base(message)

@@ -51,6 +51,65 @@ internal sealed partial class PriceTable
     }
 
     /// <summary>
+    /// The known model nearest to <paramref name="model"/> (a typo such as <c>gpt-4o-mni</c>): at most two edits away, or
+    /// a quarter of its length for long names; <see langword="null"/> when none is that near.
+    /// </summary>
+    public string? Suggest(string model)
+    {
+        string lower = model.ToLowerInvariant();
+        int limit = Math.Max(2, model.Length / 4);
+        string? best = null;
+        int bestDistance = limit + 1;
+        foreach (string known in _models.Keys)
+        {
+            if (Math.Abs(known.Length - lower.Length) > limit)
+            {
+                continue;
+            }
+
+            int distance = EditDistance(lower, known, limit + 1);
+            if (distance < bestDistance || (distance == bestDistance && best is not null && string.CompareOrdinal(known, best) < 0))
+            {
+                (best, bestDistance) = (known, distance);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>The Levenshtein distance of two names, or at least <paramref name="limit"/> when it reaches it.</summary>
+    private static int EditDistance(string a, string b, int limit)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            int rowMin = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+                rowMin = Math.Min(rowMin, current[j]);
+            }
+
+            if (rowMin >= limit)
+            {
+                return limit;
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+
+    /// <summary>
     /// Resolves a request's model: an exact entry first, else the longest entry that the name extends by a
     /// date suffix only (<c>gpt-4o-mini-2024-07-18</c> is gpt-4o-mini, never gpt-4o). Anything else is unknown.
     /// </summary>

@@ -28,7 +28,7 @@ internal static class PriceTableJson
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Cannot read {origin}{WhereIn(ex.Path)}: {ex.Message}", ex);
+            throw new InvalidDataException($"Cannot read {origin}{WhereIn(ex.Path)}: {Describe(ex)}", ex);
         }
 
         if (file?.Models is null)
@@ -55,6 +55,30 @@ internal static class PriceTableJson
     /// Names the model a JSON path points into and the property under it (<c>$.models.gpt-4o.imageTokens.kind</c>,
     /// or <c>$.models['gpt-4.1'].input</c>: a name with a dot is bracketed), else gives the path.
     /// </summary>
+    /// <summary>
+    /// The parser's message, with a wrong value's expected type said as a person says it (<c>a number</c>), not as
+    /// <c>System.Nullable`1[System.Decimal]</c>.
+    /// </summary>
+    private static string Describe(JsonException ex)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(ex.Message, @"could not be converted to (\S+?)\.(\s|$)");
+        if (!match.Success)
+        {
+            return ex.Message;
+        }
+
+        string type = match.Groups[1].Value;
+        string expected = type switch
+        {
+            _ when type.Contains("Decimal", StringComparison.Ordinal) || type.Contains("Double", StringComparison.Ordinal) => "a number (USD per million tokens, for example 2.5)",
+            _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
+            _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",
+            _ when type.Contains("String", StringComparison.Ordinal) => "a string",
+            _ => "a value of another kind",
+        };
+        return $"the value there must be {expected}.";
+    }
+
     private static string WhereIn(string? path)
     {
         const string Models = "$.models";

@@ -84,6 +84,31 @@ public sealed class RefusalTests
     }
 
     [Theory]
+    [InlineData("gpt-4o-mni", "gpt-4o-mini")]
+    [InlineData("GPT-4.1-nan", "gpt-4.1-nano")]
+    public async Task AModelNameWithATypo_IsRefused_WithADidYouMean(string model, string nearest)
+    {
+        await using var h = await GuardHarness.StartAsync();
+
+        var refusal = await Assert.ThrowsAsync<UnknownModelPriceException>(() =>
+            h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(ChatBodies.Simple(model)), Ct));
+
+        Assert.Contains($"Did you mean '{nearest}'?", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal(0, h.Meter.TotalRequests);
+    }
+
+    [Fact]
+    public async Task AnUnknownModelFarFromEveryKnownOne_GetsNoGuess()
+    {
+        await using var h = await GuardHarness.StartAsync();
+
+        var refusal = await Assert.ThrowsAsync<UnknownModelPriceException>(() =>
+            h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(ChatBodies.Simple("llama-3")), Ct));
+
+        Assert.DoesNotContain("Did you mean", refusal.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("ft:gpt-4o-mini:acme::abc123", "Fine-tuned models")]
     [InlineData("gpt-7-ultra", "Add its price")]
     [InlineData("o3-mini", "Add its price")]

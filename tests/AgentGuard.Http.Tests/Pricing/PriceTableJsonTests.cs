@@ -91,6 +91,19 @@ public sealed class PriceTableJsonTests
     }
 
     [Fact]
+    public void ReadFile_AValueOfTheWrongType_SaysWhatKindOfValueIsExpected_NotTheClrType()
+    {
+        using var file = new TempFile("""{"models": {"my-model": {"input": "cheap", "output": 2, "contextWindow": 1000, "maxOutputTokens": 100}}}""");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains("must be a number", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'my-model'", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Nullable", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ReadFile_UnknownTopLevelProperty_ThrowsNamingFileAndProperty()
     {
         using var file = new TempFile("""{"version": 2, "models": {}}""");
