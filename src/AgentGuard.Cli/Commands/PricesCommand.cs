@@ -3,6 +3,7 @@ using System.Globalization;
 using AgentGuard.Cli.Output;
 using AgentGuard.Cli.Pricing;
 using AgentGuard.Http;
+using AgentGuard.Http.Pricing;
 using Spectre.Console;
 
 namespace AgentGuard.Cli.Commands;
@@ -20,13 +21,18 @@ internal static class PricesCommand
         };
         command.SetAction(parse =>
         {
-            var table = EffectivePrices.Load(parse.GetValue(pricesFile));
+            string? path = parse.GetValue(pricesFile);
+            var table = EffectivePrices.Load(path);
+
+            // The table's own date is the embedded table's: a file's models carry the file's date, said beside it.
+            var file = path is null ? null : PriceTableJson.ReadFile(Path.GetFullPath(path));
             if (parse.GetValue(json))
             {
                 CliJson.Write(new
                 {
                     table.Date,
                     table.Source,
+                    PricesFile = file is null ? null : new { Path = Path.GetFullPath(path!), file.Date, file.Source },
                     Models = table.Models.Select(m => new
                     {
                         Name = m.Key,
@@ -49,8 +55,9 @@ internal static class PricesCommand
 
             var view = new Table()
                 .Border(TableBorder.Rounded)
-                .Title($"[bold]Prices dated {Markup.Escape(table.Date)}[/] (USD per 1M tokens)")
-                .Caption($"[grey]{Markup.Escape(table.Source)}[/]")
+                .Title($"[bold]Prices dated {Markup.Escape(table.Date)}[/] (USD per 1M tokens)"
+                    + (file is null ? "" : $", [bold]{file.Models.Count} from {Markup.Escape(path!)} dated {Markup.Escape(file.Date)}[/]"))
+                .Caption($"[grey]{Markup.Escape(table.Source)}" + (file is null ? "" : $"; {Markup.Escape(path!)}: {Markup.Escape(file.Source)}") + "[/]")
                 .AddColumn("Model")
                 .AddColumn(new TableColumn("Input").RightAligned())
                 .AddColumn(new TableColumn("Cached").RightAligned())

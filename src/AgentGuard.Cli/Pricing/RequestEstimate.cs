@@ -24,7 +24,7 @@ internal sealed record RequestEstimate(
     {
         // Through the guard's own entry point, so the estimate refuses what the guard refuses (a body that is not UTF-8).
         var request = (ChatCompletionRequest)GuardedRequestReader.Read(OpenAIOperations.ChatCompletions, body);
-        var priced = prices.TryResolve(request.Model, out var found) ? found : throw new UnknownModelPriceException(request.Model);
+        var priced = prices.TryResolve(request.Model, out var found) ? found : throw UnknownModelPriceException.WithSuggestion(request.Model, prices.Suggest(request.Model));
         var tier = ServiceTierNames.ForRequest(request.ServiceTier, defaultTier, request.Model);
         var byBytes = ChatCostEstimator.ByBytes(request, priced, tier);
         var byTokenizer = ChatCostEstimator.ByTokenizer(body, request, priced, tier);

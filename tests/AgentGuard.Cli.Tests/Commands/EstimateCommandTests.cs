@@ -94,6 +94,17 @@ public sealed class EstimateCommandTests : IDisposable
         Assert.Equal("priority", named.GetProperty("tier").GetString());
     }
 
+    [Fact]
+    public async Task Estimate_OnAnUnknownModel_SaysToGiveItsPriceWithPricesFile_WithADidYouMean()
+    {
+        var result = await AgentGuardCli.RunAsync("estimate", Write("request.json", """{"model":"gpt-4o-mni","messages":[]}"""));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("--prices-file", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("did you mean 'gpt-4o-mini'?", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("AgentGuardOptions.Prices[", result.StandardError, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}""", 1, "file input")]
     [InlineData("""{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/cat.png"}}]}]}""", 1, "no image rule")]

@@ -50,6 +50,23 @@ public sealed class PricesCommandTests
     }
 
     [Fact]
+    public async Task Prices_WithAPricesFile_PrintsTheFilesDate_BesideTheBuiltInTables()
+    {
+        using var directory = new TempDirectory("prices");
+        string file = directory.File("prices.json");
+        await File.WriteAllTextAsync(file, """
+            {"date":"2031-05","models":{"my-model":{"input":1,"output":4,"contextWindow":8000,"maxOutputTokens":1000}}}
+            """, TestContext.Current.CancellationToken);
+
+        var json = await AgentGuardCli.RunAsync("prices", "--prices-file", file, "--json");
+        var table = await AgentGuardCli.RunAsync("prices", "--prices-file", file);
+
+        Assert.True(json.ExitCode == 0, json.ToString());
+        Assert.Equal("2031-05", json.Json().GetProperty("pricesFile").GetProperty("date").GetString());
+        Assert.Contains("dated 2031-05", table.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadPricesFile_IsExitTwo_AndNamesTheProblem()
     {
         using var directory = new TempDirectory("prices");
