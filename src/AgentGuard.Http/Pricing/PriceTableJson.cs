@@ -174,7 +174,7 @@ internal static class PriceTableJson
         return price;
     }
 
-    private static Dictionary<ServiceTier, decimal> ReadTiers(JsonElement value, string name, string origin)
+    internal static Dictionary<ServiceTier, decimal> ReadTiers(JsonElement value, string name, string origin)
     {
         var tiers = new Dictionary<ServiceTier, decimal>();
         if (value.ValueKind != JsonValueKind.Object)
@@ -203,7 +203,7 @@ internal static class PriceTableJson
         return tiers;
     }
 
-    private static LongContextPrice ReadLongContext(JsonElement value, string name, string origin)
+    internal static LongContextPrice ReadLongContext(JsonElement value, string name, string origin)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
@@ -246,7 +246,7 @@ internal static class PriceTableJson
     /// The fields of the other kind are refused, so that a rule is never read as something it does not say;
     /// the values themselves are checked by <see cref="ModelPriceRules"/>.
     /// </summary>
-    private static ImageTokenRule ReadImageTokens(JsonElement value, string name, string origin)
+    internal static ImageTokenRule ReadImageTokens(JsonElement value, string name, string origin)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
