@@ -183,7 +183,7 @@ internal sealed partial class PriceTable
             var price = _models[name];
             if (fineTuned == name.StartsWith("ft:", StringComparison.Ordinal)
                 && price.Match!.IsMatch(model)
-                && (best is null || Higher(price, _models[best])))
+                && (best is null || Higher(price, _models[best]) || (!Higher(_models[best], price) && Closer(name, best, model))))
             {
                 best = name;
             }
@@ -191,6 +191,10 @@ internal sealed partial class PriceTable
 
         return best is null ? null : new PricedModel(best, _models[best]);
     }
+
+    /// <summary>Of two entries at the same prices, whether <paramref name="name"/> is the one <paramref name="model"/> is named after (the longer prefix).</summary>
+    private static bool Closer(string name, string other, string model) =>
+        model.StartsWith(name, StringComparison.Ordinal) && (!model.StartsWith(other, StringComparison.Ordinal) || name.Length > other.Length);
 
     /// <summary>Whether <paramref name="price"/> bills more than <paramref name="other"/>: by output, then input, then cached input.</summary>
     private static bool Higher(ModelPrice price, ModelPrice other) =>

@@ -26,14 +26,17 @@ internal static class PriceTableJson
 
     public static PriceTable Read(Stream json, string origin)
     {
+        using var buffer = new MemoryStream();
+        json.CopyTo(buffer);
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(json, s_documentOptions);
+            document = JsonDocument.Parse(bytes, s_documentOptions);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Cannot read {origin}: {ex.Message}", ex);
+            throw new InvalidDataException($"Cannot read {origin}{WhereSyntaxFails(bytes.Span)}: {ex.Message}", ex);
         }
 
         using (document)
@@ -121,6 +124,50 @@ internal static class PriceTableJson
         writer.WriteEndObject();
         writer.Flush();
         stream.Write("\n"u8);
+    }
+
+    /// <summary>
+    /// Where the JSON stops being JSON, as the model and property it is in (<c>: model 'gpt-4.1', property 'input'</c>), so
+    /// that a typo in one entry of a long file is found at once; empty when it is not inside a model.
+    /// </summary>
+    private static string WhereSyntaxFails(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var path = new List<string>();
+        string? pending = null;
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        pending = reader.GetString();
+                        break;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        path.Add(pending ?? "");
+                        pending = null;
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        path.RemoveAt(path.Count - 1);
+                        break;
+                    default:
+                        pending = null;
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // path: "", "models", the model, then the properties within it; pending: the property being read.
+            if (path.Count >= 3 && path[1] == "models")
+            {
+                string property = string.Join(".", path.Skip(3).Append(pending ?? "").Where(p => p.Length > 0));
+                return property.Length > 0 ? $": model '{path[2]}', property '{property}'" : $": model '{path[2]}'";
+            }
+        }
+
+        return "";
     }
 
     private static ModelPrice ReadModel(string name, JsonElement entry, string origin)
