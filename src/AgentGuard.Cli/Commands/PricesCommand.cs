@@ -136,7 +136,7 @@ internal static class PricesCommand
             .Border(TableBorder.Rounded)
             .Title($"[bold]{(provider is null ? "Prices" : $"Prices of {Markup.Escape(provider)}")}[/] (USD per 1M tokens), {models.Count} models")
             .Caption("[grey]" + Markup.Escape(string.Join("\n", origins.Select(Describe))) + "[/]")
-            .AddColumn("Model")
+            .AddColumn(new TableColumn("Model").NoWrap())
             .AddColumn("Providers")
             .AddColumn(new TableColumn("Input").RightAligned())
             .AddColumn(new TableColumn("Cached").RightAligned())
@@ -165,7 +165,7 @@ internal static class PricesCommand
             var cells = new List<string>
             {
                 Markup.Escape(name),
-                Markup.Escape(string.Join(", ", price.Providers)),
+                Markup.Escape(string.Join(",", price.Providers)),
                 Rate(price.InputUsdPerMillionTokens),
                 price.CachedInputUsdPerMillionTokens is { } cached ? Rate(cached) : "–",
                 write,

@@ -135,6 +135,34 @@ public sealed class EstimateCommandTests : IDisposable
         Assert.Equal(input.GetProperty("textBytes").GetInt64() + input.GetProperty("framing").GetInt64() + 48_169, input.GetProperty("total").GetInt64());
     }
 
+    /// <summary>Issue 20: <c>estimate</c> on an unknown model gave the library's advice (AgentGuardOptions.Prices), not the CLI's.</summary>
+    [Fact]
+    public async Task EstimateUnknownModel_AdvisesPricesFile_NotTheLibrarysOptions()
+    {
+        string file = Write("request.json", """{"model":"my-private-model","messages":[{"role":"user","content":"hi"}]}""");
+
+        var result = await AgentGuardCli.RunAsync("estimate", file);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("The guard would refuse this request: The model 'my-private-model' has no price", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("pass --prices-file FILE", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("agentguard prices import", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("AgentGuardOptions.Prices[", result.StandardError, StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue 20: a typo such as gpt-4o-mni was refused without a word about the name it is near.</summary>
+    [Fact]
+    public async Task EstimateTypoGpt4oMni_GetsADidYouMean()
+    {
+        string file = Write("request.json", """{"model":"gpt-4o-mni","messages":[{"role":"user","content":"hi"}]}""");
+
+        var result = await AgentGuardCli.RunAsync("estimate", file);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("The model 'gpt-4o-mni' has no price", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Did you mean 'gpt-4o-mini'?", result.StandardError, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task PricesFile_AddsAModelTheEstimateCanPrice()
     {
