@@ -89,21 +89,21 @@ public sealed class PricesImportCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Import_NpmTarballBundleAndFolder_ReadTheSameDataAsDataJson()
+    public async Task Import_NpmTarballBundleFolderAndFeed_ReadTheSameDataAsDataJson()
     {
         string tarball = _directory.File("pydantic-genai-prices-0.1.8.tgz");
         GenAiPricesExcerpt.WriteTarball(tarball);
         string folder = GenAiPricesExcerpt.WriteFolder(_directory.Path);
 
         var (_, fromJson) = await ImportAsync(GenAiPricesExcerpt.DataJson, "2026-12-07");
-        foreach (string source in new[] { tarball, folder, GenAiPricesExcerpt.Bundle })
+        foreach (string source in new[] { tarball, folder, GenAiPricesExcerpt.Bundle, GenAiPricesExcerpt.FeedJson })
         {
             var (result, models) = await ImportAsync(source, "2026-12-07");
 
             // The same figures; only the notes of where they come from name the package's version.
             Assert.Equal(fromJson.Keys, models.Keys);
             Assert.All(fromJson, m => Assert.Equal(WithoutSource(m.Value), WithoutSource(models[m.Key])));
-            if (source != GenAiPricesExcerpt.Bundle)
+            if (source == tarball || source == folder)
             {
                 Assert.Contains("@pydantic/genai-prices 0.1.8", result.StandardOutput, StringComparison.Ordinal);
             }

@@ -13,6 +13,9 @@ internal static class GenAiPricesExcerpt
 
     public static string DataJson => Path.Combine(Folder, "data.json");
 
+    /// <summary>The same data as genai-prices publishes it (its feed's constraints carry no "type": the bundle adds it).</summary>
+    public static string FeedJson => Path.Combine(Folder, "data-feed.json");
+
     public static string Bundle => Path.Combine(Folder, "index.js");
 
     /// <summary>Writes the package as <c>npm pack</c> does (<c>package/package.json</c>, <c>package/dist/index.js</c>, gzipped).</summary>

@@ -100,8 +100,16 @@ internal sealed record PriceConstraint(DateOnly? StartDate, string? TimeOfDay)
 {
     public static PriceConstraint Read(JsonElement element, Func<string, Exception> error)
     {
-        string type = element.ValueKind == JsonValueKind.Object && element.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String
-            ? t.GetString()! : throw error("a price constraint needs a \"type\"");
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw error("a price constraint must be an object");
+        }
+
+        // The bundle says its type; the published data.json leaves it to the keys, as genai-prices normalizes it.
+        string type = element.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()!
+            : element.TryGetProperty("start_date", out _) ? "start_date"
+            : element.TryGetProperty("start_time", out _) ? "time_of_date"
+            : throw error("a price constraint needs a \"type\", a \"start_date\" or a \"start_time\"");
         switch (type)
         {
             case "start_date":

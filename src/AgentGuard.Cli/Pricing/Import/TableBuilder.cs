@@ -103,7 +103,7 @@ internal static class TableBuilder
             models.Add(new(draft.Name, price));
         }
 
-        return new BuiltTable(models, leftOut, unusedFacts);
+        return new BuiltTable(models, leftOut, [.. unusedFacts.Distinct(StringComparer.Ordinal)]);
     }
 
     /// <summary>
