@@ -43,6 +43,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         _session = session;
         _policy = policy;
         _estimation = policy.Estimation with { ResponseTokens = session.ResponseTokens };
+        PriceTableAge.WarnIfStale(policy.Prices, session.Time, session.Logger);
     }
 
     /// <summary>The budget this handler draws from.</summary>
@@ -272,7 +273,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
             request = GuardedRequestReader.Read(operation, body, modelInPath: route.Deployment is not null);
             (model, decimal multiplier) = provider.ResolveModel(route, request, _policy);
             context = multiplier == 1m ? _estimation : _estimation with { PriceMultiplier = _estimation.PriceMultiplier * multiplier };
-            priced = _policy.Prices.TryResolve(model, out var found) ? found : throw UnknownModelPriceException.WithSuggestion(model, _policy.Prices.Suggest(model));
+            priced = _policy.Prices.Resolve(model);
             tier = provider.TierOf(request, _policy.DefaultTier, model);
         }
         catch (AgentGuardException ex) when (ex is UnboundedRequestException or UnknownModelPriceException)

@@ -42,18 +42,9 @@ internal static class EstimateCommand
             {
                 throw new CliException(ex.Message);
             }
-            catch (UnknownModelPriceException ex)
+            catch (AgentGuardException ex) when (ex is UnboundedRequestException or UnknownModelPriceException)
             {
-                // A request the guard cannot price is one it refuses; here its price is given with --prices-file.
-                throw new CliException(
-                    $"The guard would refuse this request: the model '{ex.Model}' has no price in the price table" +
-                    (prices.Suggest(ex.Model) is { } nearest ? $" (did you mean '{nearest}'?)" : "") +
-                    ". To estimate it, give its price in a prices file: agentguard estimate FILE --prices-file PRICES.json " +
-                    "(the format of AgentGuardOptions.PricesFile; 'agentguard prices --json' shows it).", ExitCodes.Refused);
-            }
-            catch (UnboundedRequestException ex)
-            {
-                // A request the guard cannot bound is one it refuses.
+                // A request the guard cannot price is one it refuses.
                 throw new CliException("The guard would refuse this request: " + ex.Message, ExitCodes.Refused);
             }
 

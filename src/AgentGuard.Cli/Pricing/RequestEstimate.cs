@@ -24,7 +24,7 @@ internal sealed record RequestEstimate(
     {
         // Through the guard's own entry point, so the estimate refuses what the guard refuses (a body that is not UTF-8).
         var request = (ChatCompletionRequest)GuardedRequestReader.Read(OpenAIOperations.ChatCompletions, body);
-        var priced = prices.TryResolve(request.Model, out var found) ? found : throw UnknownModelPriceException.WithSuggestion(request.Model, prices.Suggest(request.Model));
+        var priced = prices.TryResolve(request.Model, out var found) ? found : throw UnknownModel(request.Model, prices);
         var tier = ServiceTierNames.ForRequest(request.ServiceTier, defaultTier, request.Model);
         var byBytes = ChatCostEstimator.ByBytes(request, priced, tier);
         var byTokenizer = ChatCostEstimator.ByTokenizer(body, request, priced, tier);
@@ -51,6 +51,16 @@ internal sealed record RequestEstimate(
             Bound.Of(byBytes, priced, request.Model),
             byTokenizer is { } exact ? Bound.Of(exact, priced, request.Model) : null);
     }
+
+    /// <summary>
+    /// The guard's refusal of an unknown model, with the CLI's advice: the library's options are not the CLI's to set, a
+    /// prices file given with <c>--prices-file</c> is.
+    /// </summary>
+    private static UnknownModelPriceException UnknownModel(string model, PriceTable prices) => new(model, UnknownModelPriceException.Describe(
+        model,
+        prices.NearNames(model),
+        $"Give it a price in a prices file and pass --prices-file FILE (the format of 'agentguard prices --json'; 'agentguard prices import' builds a fresh table), " +
+        "as AgentGuardOptions.PricesFile gives it to the guard."));
 
     /// <summary>
     /// What the guard reserves when <paramref name="budgetLeftMicros"/> remain (unlimited when null): the byte bound when it
@@ -85,6 +95,6 @@ internal sealed record Bound(long InputTokens, long OutputTokens, bool LongConte
     {
         bool longContext = priced.IsLongContext(bound.InputTokens);
         var rates = priced.GetRates(bound.Tier, longContext, model);
-        return new Bound(bound.InputTokens, bound.OutputTokens, longContext, rates.Input, rates.Output, bound.Micros, Money.ToUsd(bound.Micros));
+        return new Bound(bound.InputTokens, bound.OutputTokens, longContext, rates.UncachedInput, rates.Output, bound.Micros, Money.ToUsd(bound.Micros));
     }
 }

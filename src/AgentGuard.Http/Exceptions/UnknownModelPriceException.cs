@@ -9,22 +9,9 @@ public sealed class UnknownModelPriceException : AgentGuardException
 {
     /// <summary>Creates the exception with the standard explanation for an unknown model.</summary>
     public UnknownModelPriceException(string model)
-        : this(model,
-            $"The model '{model}' has no price in the AgentGuard.Http price table, so the cost of the call cannot be bounded and it was not sent. " +
-            (model.StartsWith("ft:", StringComparison.Ordinal)
-                ? "Fine-tuned models are billed at prices of their own: add one with "
-                : "Add its price with ") +
-            $"AgentGuardOptions.Prices[\"{model}\"] = new ModelPrice {{ ... }} or in a prices file (AgentGuardOptions.PricesFile).")
+        : this(model, nearNames: [])
     {
     }
-
-    /// <summary>The standard explanation, with the known model the name is nearest to, if any (a typo).</summary>
-    internal static UnknownModelPriceException WithSuggestion(string model, string? nearest) => nearest is null
-        ? new UnknownModelPriceException(model)
-        : new UnknownModelPriceException(model,
-            $"The model '{model}' has no price in the AgentGuard.Http price table, so the cost of the call cannot be bounded and it was not sent. " +
-            $"Did you mean '{nearest}'? Add its price with AgentGuardOptions.Prices[\"{model}\"] = new ModelPrice {{ ... }} " +
-            $"or in a prices file (AgentGuardOptions.PricesFile) if '{model}' is the model you meant.");
 
     /// <summary>Creates the exception with a specific explanation.</summary>
     public UnknownModelPriceException(string model, string message)
@@ -33,6 +20,28 @@ public sealed class UnknownModelPriceException : AgentGuardException
         Model = model;
     }
 
+    /// <summary>The standard explanation, with the priced names nearest to the model as a did-you-mean.</summary>
+    internal UnknownModelPriceException(string model, IReadOnlyList<string> nearNames)
+        : this(model, Describe(model, nearNames, LibraryAdvice(model)))
+    {
+    }
+
     /// <summary>The model as the request named it.</summary>
     public string Model { get; }
+
+    /// <summary>
+    /// Why <paramref name="model"/> is refused, what it may be a typo of, and <paramref name="advice"/> (how to give it a
+    /// price: in code and a prices file for the library, with a command-line option for the CLI).
+    /// </summary>
+    internal static string Describe(string model, IReadOnlyList<string> nearNames, string advice) =>
+        $"The model '{model}' has no price in the AgentGuard.Http price table, so the cost of the call cannot be bounded and it was not sent. " +
+        (nearNames.Count == 0 ? "" : $"Did you mean {string.Join(" or ", nearNames.Select(n => $"'{n}'"))}? ") +
+        advice;
+
+    private static string LibraryAdvice(string model) =>
+        (model.StartsWith("ft:", StringComparison.Ordinal)
+            ? "Fine-tuned models are billed at prices of their own: add one with "
+            : "Add its price with ") +
+        $"AgentGuardOptions.Prices[\"{model}\"] = new ModelPrice {{ ... }} or in a prices file (AgentGuardOptions.PricesFile; " +
+        "'agentguard prices import' refreshes the whole table).";
 }

@@ -104,7 +104,7 @@ internal sealed class GuardPolicy
         if (options.PricesFile is { } path)
         {
             var file = PriceTableJson.ReadFile(path);
-            table = table.With(file.Models, $"the prices file '{path}'");
+            table = table.With(file, $"the prices file '{path}'");
         }
 
         return table.With(options.Prices, "prices set in code");

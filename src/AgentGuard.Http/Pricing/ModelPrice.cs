@@ -1,3 +1,5 @@
+using AgentGuard.Http.Pricing;
+
 namespace AgentGuard.Http;
 
 /// <summary>
@@ -14,6 +16,20 @@ public sealed class ModelPrice
 
     /// <summary>Price of one million output tokens (reasoning tokens included) at the standard tier.</summary>
     public decimal OutputUsdPerMillionTokens { get; set; }
+
+    /// <summary>
+    /// Price of one million input tokens written to the prompt cache (Anthropic's five-minute cache writes, OpenAI's cache
+    /// writes where they are billed); <see langword="null"/> when cache writes are not billed apart from input. A usage that
+    /// does not say which input tokens were written to the cache bills every uncached input token at the higher of this and
+    /// the input price.
+    /// </summary>
+    public decimal? CacheWriteUsdPerMillionTokens { get; set; }
+
+    /// <summary>
+    /// Price of one million input tokens written to a one-hour prompt cache (Anthropic); <see langword="null"/> when there is
+    /// no such cache. Like <see cref="CacheWriteUsdPerMillionTokens"/>, it bounds uncached input whose cache writes are not reported.
+    /// </summary>
+    public decimal? CacheWrite1hUsdPerMillionTokens { get; set; }
 
     /// <summary>
     /// Price of one million audio input tokens (<c>usage.prompt_tokens_details.audio_tokens</c>) at the standard tier;
@@ -53,7 +69,7 @@ public sealed class ModelPrice
     /// </summary>
     public IDictionary<ServiceTier, decimal> TierMultipliers { get; set; } = new Dictionary<ServiceTier, decimal>();
 
-    /// <summary>Higher prices that apply to the whole request when its input exceeds a threshold (gpt-5.4, gpt-5.5).</summary>
+    /// <summary>Higher prices that apply to the whole request when its input exceeds a threshold (gpt-5.4, gpt-5.5, claude-sonnet-4-5, gemini-2.5-pro).</summary>
     public LongContextPrice? LongContext { get; set; }
 
     /// <summary>
@@ -61,6 +77,18 @@ public sealed class ModelPrice
     /// refused, because their cost cannot be bounded.
     /// </summary>
     public ImageTokenRule? ImageTokens { get; set; }
+
+    /// <summary>
+    /// The request model names this entry prices besides its own name and its dated snapshots: the price source's matching
+    /// rule (aliases, <c>-latest</c> names, prefixes). <see langword="null"/> for prices set in code.
+    /// </summary>
+    internal ModelMatch? Match { get; set; }
+
+    /// <summary>The providers that bill the model under this name (<c>openai</c>, <c>azure</c>, <c>anthropic</c>, <c>google</c>); empty when not known.</summary>
+    internal IReadOnlyList<string> Providers { get; set; } = [];
+
+    /// <summary>Where this entry's figures come from, when the table says it (the generated table does, per model).</summary>
+    internal string? SourceNote { get; set; }
 }
 
 /// <summary>
@@ -80,4 +108,10 @@ public sealed class LongContextPrice
 
     /// <summary>Price of one million output tokens.</summary>
     public decimal OutputUsdPerMillionTokens { get; set; }
+
+    /// <summary>Price of one million input tokens written to the prompt cache; <see langword="null"/>: the model's <see cref="ModelPrice.CacheWriteUsdPerMillionTokens"/>.</summary>
+    public decimal? CacheWriteUsdPerMillionTokens { get; set; }
+
+    /// <summary>Price of one million input tokens written to a one-hour cache; <see langword="null"/>: the model's <see cref="ModelPrice.CacheWrite1hUsdPerMillionTokens"/>.</summary>
+    public decimal? CacheWrite1hUsdPerMillionTokens { get; set; }
 }

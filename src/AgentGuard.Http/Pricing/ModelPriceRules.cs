@@ -18,7 +18,8 @@ internal static class ModelPriceRules
             return $"model '{model}' has no price.";
         }
 
-        if (price.InputUsdPerMillionTokens < 0 || price.OutputUsdPerMillionTokens < 0 || price.CachedInputUsdPerMillionTokens < 0)
+        if (price.InputUsdPerMillionTokens < 0 || price.OutputUsdPerMillionTokens < 0 || price.CachedInputUsdPerMillionTokens < 0
+            || price.CacheWriteUsdPerMillionTokens < 0 || price.CacheWrite1hUsdPerMillionTokens < 0)
         {
             return $"model '{model}' has a negative price.";
         }
@@ -51,7 +52,8 @@ internal static class ModelPriceRules
             }
         }
 
-        if (price.LongContext is { } lc && (lc.AboveInputTokens <= 0 || lc.InputUsdPerMillionTokens < 0 || lc.OutputUsdPerMillionTokens < 0 || lc.CachedInputUsdPerMillionTokens < 0))
+        if (price.LongContext is { } lc && (lc.AboveInputTokens <= 0 || lc.InputUsdPerMillionTokens < 0 || lc.OutputUsdPerMillionTokens < 0 || lc.CachedInputUsdPerMillionTokens < 0
+            || lc.CacheWriteUsdPerMillionTokens < 0 || lc.CacheWrite1hUsdPerMillionTokens < 0))
         {
             return $"model '{model}' has an invalid long-context price.";
         }

@@ -1,110 +1,48 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace AgentGuard.Http.Pricing;
 
 /// <summary>
-/// Reads the price table format shared by the embedded table and users' price files:
+/// Reads and writes the price table format shared by the embedded table and users' price files:
 /// <c>{"date": "...", "source": "...", "models": {"name": {"input": 0.15, "output": 0.6, ...}}}</c>
-/// (optional members include <c>cachedInput</c>, <c>audioInput</c> and <c>audioOutput</c>).
-/// Strict: an unknown property or an invalid value is an error that names the file and the model.
+/// (optional members include <c>cachedInput</c>, <c>cacheWrite</c>, <c>audioInput</c>, <c>providers</c> and <c>match</c>).
+/// Strict: an unknown property or an invalid value is an error that names the file, the model and the property, and says
+/// what was expected in words ("a number"), never as a .NET type.
 /// </summary>
 internal static class PriceTableJson
 {
-    private static readonly JsonSerializerOptions s_options = new()
+    private static readonly JsonDocumentOptions s_documentOptions = new()
     {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        ReadCommentHandling = JsonCommentHandling.Skip,
+        CommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+    };
+
+    private static readonly JsonWriterOptions s_writerOptions = new()
+    {
+        Indented = true,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static PriceTable Read(Stream json, string origin)
     {
-        PriceFile? file;
+        using var buffer = new MemoryStream();
+        json.CopyTo(buffer);
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        JsonDocument document;
         try
         {
-            file = JsonSerializer.Deserialize<PriceFile>(json, s_options);
+            document = JsonDocument.Parse(bytes, s_documentOptions);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"Cannot read {origin}{WhereIn(ex.Path)}: {Describe(ex)}", ex);
+            throw new InvalidDataException($"Cannot read {origin}{WhereSyntaxFails(bytes.Span)}: {ex.Message}", ex);
         }
 
-        if (file?.Models is null)
+        using (document)
         {
-            throw new InvalidDataException($"Cannot read {origin}: it has no \"models\" object.");
+            return Read(document.RootElement, origin);
         }
-
-        var models = new Dictionary<string, ModelPrice>(StringComparer.Ordinal);
-        foreach (var (name, entry) in file.Models)
-        {
-            var price = entry.ToModelPrice(name, origin);
-            if (ModelPriceRules.Validate(name, price) is { } error)
-            {
-                throw new InvalidDataException($"Cannot read {origin}: {error}");
-            }
-
-            models[name] = price;
-        }
-
-        return new PriceTable(file.Date ?? "unknown", file.Source ?? origin, models);
-    }
-
-    /// <summary>
-    /// Names the model a JSON path points into and the property under it (<c>$.models.gpt-4o.imageTokens.kind</c>,
-    /// or <c>$.models['gpt-4.1'].input</c>: a name with a dot is bracketed), else gives the path.
-    /// </summary>
-    /// <summary>
-    /// The parser's message, with a wrong value's expected type said as a person says it (<c>a number</c>), not as
-    /// <c>System.Nullable`1[System.Decimal]</c>.
-    /// </summary>
-    private static string Describe(JsonException ex)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(ex.Message, @"could not be converted to (\S+?)\.(\s|$)");
-        if (!match.Success)
-        {
-            return ex.Message;
-        }
-
-        string type = match.Groups[1].Value;
-        string expected = type switch
-        {
-            _ when type.Contains("Decimal", StringComparison.Ordinal) || type.Contains("Double", StringComparison.Ordinal) => "a number (USD per million tokens, for example 2.5)",
-            _ when type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) => "a whole number",
-            _ when type.Contains("Boolean", StringComparison.Ordinal) => "true or false",
-            _ when type.Contains("String", StringComparison.Ordinal) => "a string",
-            _ => "a value of another kind",
-        };
-        return $"the value there must be {expected}.";
-    }
-
-    private static string WhereIn(string? path)
-    {
-        const string Models = "$.models";
-        if (path is null)
-        {
-            return "";
-        }
-
-        string rest = path.StartsWith(Models, StringComparison.Ordinal) ? path[Models.Length..] : "";
-        string model, property;
-        if (rest.StartsWith("['", StringComparison.Ordinal) && rest.IndexOf("']", 2, StringComparison.Ordinal) is var close and > 2)
-        {
-            (model, property) = (rest[2..close], rest[(close + 2)..]);
-        }
-        else if (rest.Length > 1 && rest[0] == '.')
-        {
-            int end = rest.IndexOfAny(['.', '['], 1);
-            (model, property) = end < 0 ? (rest[1..], "") : (rest[1..end], rest[end..]);
-        }
-        else
-        {
-            return $" at {path}";
-        }
-
-        property = property.TrimStart('.');
-        return property.Length > 0 ? $": model '{model}', property '{property}'" : $": model '{model}'";
     }
 
     public static PriceTable ReadFile(string path)
@@ -118,90 +56,235 @@ internal static class PriceTableJson
         return Read(stream, $"the prices file '{path}'");
     }
 
-    private sealed class PriceFile
+    /// <summary>Reads a table from a parsed document (the CLI's import recognizes the format before reading it).</summary>
+    public static PriceTable Read(JsonElement root, string origin)
     {
-        public string? Date { get; set; }
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("models", out var modelsElement) || modelsElement.ValueKind == JsonValueKind.Null)
+        {
+            throw new InvalidDataException($"Cannot read {origin}: it has no \"models\" object.");
+        }
 
-        public string? Source { get; set; }
+        string? date = null, source = null;
+        foreach (var member in root.EnumerateObject())
+        {
+            switch (member.Name)
+            {
+                case "date":
+                    date = String(member.Value, Where(origin, null, "date"));
+                    break;
+                case "source":
+                    source = String(member.Value, Where(origin, null, "source"));
+                    break;
+                case "models":
+                    break;
+                default:
+                    throw new InvalidDataException($"Cannot read {origin}: it has an unknown property '{member.Name}' (use date, source and models).");
+            }
+        }
 
-        public Dictionary<string, ModelEntry>? Models { get; set; }
+        if (modelsElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"Cannot read {origin}: \"models\" must be an object of model names, not {JsonKinds.Describe(modelsElement)}.");
+        }
+
+        var models = new Dictionary<string, ModelPrice>(StringComparer.Ordinal);
+        foreach (var model in modelsElement.EnumerateObject())
+        {
+            var price = ReadModel(model.Name, model.Value, origin);
+            if (ModelPriceRules.Validate(model.Name, price) is { } error)
+            {
+                throw new InvalidDataException($"Cannot read {origin}: {error}");
+            }
+
+            models[model.Name] = price;
+        }
+
+        return new PriceTable(new PriceOrigin(origin, date, source ?? origin), models);
     }
 
-    private sealed class ModelEntry
+    /// <summary>Writes a table in the format <see cref="Read(Stream, string)"/> reads, models in the order given.</summary>
+    public static void Write(Stream stream, string? date, string source, IEnumerable<KeyValuePair<string, ModelPrice>> models)
     {
-        public decimal? Input { get; set; }
-
-        public decimal? CachedInput { get; set; }
-
-        public decimal? Output { get; set; }
-
-        public decimal? AudioInput { get; set; }
-
-        public decimal? AudioOutput { get; set; }
-
-        public int? ContextWindow { get; set; }
-
-        public int? MaxOutputTokens { get; set; }
-
-        public int? MaxInputTokens { get; set; }
-
-        public string? Encoding { get; set; }
-
-        public Dictionary<string, decimal>? TierMultipliers { get; set; }
-
-        public LongContextEntry? LongContext { get; set; }
-
-        public ImageTokensEntry? ImageTokens { get; set; }
-
-        public ModelPrice ToModelPrice(string name, string origin)
+        using var writer = new Utf8JsonWriter(stream, s_writerOptions);
+        writer.WriteStartObject();
+        if (date is not null)
         {
-            if (Input is null || Output is null || ContextWindow is null || MaxOutputTokens is null)
+            writer.WriteString("date", date);
+        }
+
+        writer.WriteString("source", source);
+        writer.WriteStartObject("models");
+        foreach (var (name, price) in models)
+        {
+            writer.WritePropertyName(name);
+            WriteModel(writer, price);
+        }
+
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.Flush();
+        stream.Write("\n"u8);
+    }
+
+    /// <summary>
+    /// Where the JSON stops being JSON, as the model and property it is in (<c>: model 'gpt-4.1', property 'input'</c>), so
+    /// that a typo in one entry of a long file is found at once; empty when it is not inside a model.
+    /// </summary>
+    private static string WhereSyntaxFails(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        var path = new List<string>();
+        string? pending = null;
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        pending = reader.GetString();
+                        break;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        path.Add(pending ?? "");
+                        pending = null;
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        path.RemoveAt(path.Count - 1);
+                        break;
+                    default:
+                        pending = null;
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // path: "", "models", the model, then the properties within it; pending: the property being read.
+            if (path.Count >= 3 && path[1] == "models")
+            {
+                string property = string.Join(".", path.Skip(3).Append(pending ?? "").Where(p => p.Length > 0));
+                return property.Length > 0 ? $": model '{path[2]}', property '{property}'" : $": model '{path[2]}'";
+            }
+        }
+
+        return "";
+    }
+
+    private static ModelPrice ReadModel(string name, JsonElement entry, string origin)
+    {
+        if (entry.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"Cannot read {origin}: model '{name}' must be an object of prices and limits, not {JsonKinds.Describe(entry)}.");
+        }
+
+        decimal? input = null, output = null;
+        int? contextWindow = null, maxOutput = null;
+        var price = new ModelPrice();
+        foreach (var member in entry.EnumerateObject())
+        {
+            var where = Where(origin, name, member.Name);
+            var value = member.Value;
+            switch (member.Name)
+            {
+                case "input": input = Number(value, where); break;
+                case "cachedInput": price.CachedInputUsdPerMillionTokens = OptionalNumber(value, where); break;
+                case "output": output = Number(value, where); break;
+                case "cacheWrite": price.CacheWriteUsdPerMillionTokens = OptionalNumber(value, where); break;
+                case "cacheWrite1h": price.CacheWrite1hUsdPerMillionTokens = OptionalNumber(value, where); break;
+                case "audioInput": price.AudioInputUsdPerMillionTokens = OptionalNumber(value, where); break;
+                case "audioOutput": price.AudioOutputUsdPerMillionTokens = OptionalNumber(value, where); break;
+                case "contextWindow": contextWindow = WholeNumber(value, where); break;
+                case "maxOutputTokens": maxOutput = WholeNumber(value, where); break;
+                case "maxInputTokens": price.MaxInputTokens = value.ValueKind == JsonValueKind.Null ? null : WholeNumber(value, where); break;
+                case "encoding": price.Encoding = value.ValueKind == JsonValueKind.Null ? null : String(value, where); break;
+                case "tierMultipliers": price.TierMultipliers = ReadTiers(value, name, origin); break;
+                case "longContext": price.LongContext = value.ValueKind == JsonValueKind.Null ? null : ReadLongContext(value, name, origin); break;
+                case "imageTokens": price.ImageTokens = value.ValueKind == JsonValueKind.Null ? null : ReadImageTokens(value, name, origin); break;
+                case "providers": price.Providers = ReadProviders(value, where); break;
+                case "match": price.Match = ModelMatch.Read(value, problem => where.Error(problem)); break;
+                case "source": price.SourceNote = String(value, where); break;
+                default:
+                    throw new InvalidDataException($"Cannot read {origin}: model '{name}' has an unknown property '{member.Name}'.");
+            }
+        }
+
+        if (input is null || output is null || contextWindow is null || maxOutput is null)
+        {
+            throw new InvalidDataException(
+                $"Cannot read {origin}: model '{name}' needs \"input\", \"output\", \"contextWindow\" and \"maxOutputTokens\".");
+        }
+
+        price.InputUsdPerMillionTokens = input.Value;
+        price.OutputUsdPerMillionTokens = output.Value;
+        price.ContextWindowTokens = contextWindow.Value;
+        price.MaxOutputTokens = maxOutput.Value;
+        return price;
+    }
+
+    internal static Dictionary<ServiceTier, decimal> ReadTiers(JsonElement value, string name, string origin)
+    {
+        var tiers = new Dictionary<ServiceTier, decimal>();
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw Where(origin, name, "tierMultipliers").Error($"expected an object of tiers and multipliers, not {JsonKinds.Describe(value)}");
+        }
+
+        foreach (var tier in value.EnumerateObject())
+        {
+            ServiceTier? parsed = tier.Name.ToUpperInvariant() switch
+            {
+                "BATCH" => ServiceTier.Batch,
+                "FLEX" => ServiceTier.Flex,
+                "PRIORITY" => ServiceTier.Priority,
+                _ => null,
+            };
+            if (parsed is not { } known)
             {
                 throw new InvalidDataException(
-                    $"Cannot read {origin}: model '{name}' needs \"input\", \"output\", \"contextWindow\" and \"maxOutputTokens\".");
+                    $"Cannot read {origin}: model '{name}' has an unknown tier '{tier.Name}' (use batch, flex or priority).");
             }
 
-            var tiers = new Dictionary<ServiceTier, decimal>();
-            foreach (var (tierName, multiplier) in TierMultipliers ?? [])
-            {
-                ServiceTier? parsed = tierName.ToUpperInvariant() switch
-                {
-                    "BATCH" => ServiceTier.Batch,
-                    "FLEX" => ServiceTier.Flex,
-                    "PRIORITY" => ServiceTier.Priority,
-                    _ => null,
-                };
-                if (parsed is not { } tier)
-                {
-                    throw new InvalidDataException(
-                        $"Cannot read {origin}: model '{name}' has an unknown tier '{tierName}' (use batch, flex or priority).");
-                }
-
-                tiers[tier] = multiplier;
-            }
-
-            return new ModelPrice
-            {
-                InputUsdPerMillionTokens = Input.Value,
-                CachedInputUsdPerMillionTokens = CachedInput,
-                OutputUsdPerMillionTokens = Output.Value,
-                AudioInputUsdPerMillionTokens = AudioInput,
-                AudioOutputUsdPerMillionTokens = AudioOutput,
-                ContextWindowTokens = ContextWindow.Value,
-                MaxOutputTokens = MaxOutputTokens.Value,
-                MaxInputTokens = MaxInputTokens,
-                Encoding = Encoding,
-                TierMultipliers = tiers,
-                LongContext = LongContext is null ? null : new LongContextPrice
-                {
-                    AboveInputTokens = LongContext.AboveInputTokens,
-                    InputUsdPerMillionTokens = LongContext.Input,
-                    CachedInputUsdPerMillionTokens = LongContext.CachedInput,
-                    OutputUsdPerMillionTokens = LongContext.Output,
-                },
-                ImageTokens = ImageTokens?.ToRule(name, origin),
-            };
+            tiers[known] = Number(tier.Value, Where(origin, name, $"tierMultipliers.{tier.Name}"));
         }
+
+        return tiers;
+    }
+
+    internal static LongContextPrice ReadLongContext(JsonElement value, string name, string origin)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            throw Where(origin, name, "longContext").Error($"expected an object, not {JsonKinds.Describe(value)}");
+        }
+
+        int? above = null;
+        decimal? input = null, output = null;
+        var price = new LongContextPrice();
+        foreach (var member in value.EnumerateObject())
+        {
+            var where = Where(origin, name, $"longContext.{member.Name}");
+            switch (member.Name)
+            {
+                case "aboveInputTokens": above = WholeNumber(member.Value, where); break;
+                case "input": input = Number(member.Value, where); break;
+                case "cachedInput": price.CachedInputUsdPerMillionTokens = OptionalNumber(member.Value, where); break;
+                case "output": output = Number(member.Value, where); break;
+                case "cacheWrite": price.CacheWriteUsdPerMillionTokens = OptionalNumber(member.Value, where); break;
+                case "cacheWrite1h": price.CacheWrite1hUsdPerMillionTokens = OptionalNumber(member.Value, where); break;
+                default:
+                    throw new InvalidDataException($"Cannot read {origin}: model '{name}' has an unknown property 'longContext.{member.Name}'.");
+            }
+        }
+
+        if (above is null || input is null || output is null)
+        {
+            throw new InvalidDataException($"Cannot read {origin}: model '{name}' has a \"longContext\" that needs \"aboveInputTokens\", \"input\" and \"output\".");
+        }
+
+        price.AboveInputTokens = above.Value;
+        price.InputUsdPerMillionTokens = input.Value;
+        price.OutputUsdPerMillionTokens = output.Value;
+        return price;
     }
 
     /// <summary>
@@ -210,55 +293,212 @@ internal static class PriceTableJson
     /// The fields of the other kind are refused, so that a rule is never read as something it does not say;
     /// the values themselves are checked by <see cref="ModelPriceRules"/>.
     /// </summary>
-    private sealed class ImageTokensEntry
+    internal static ImageTokenRule ReadImageTokens(JsonElement value, string name, string origin)
     {
-        public string? Kind { get; set; }
-
-        public int? BaseTokens { get; set; }
-
-        public int? TokensPerTile { get; set; }
-
-        public decimal? PatchMultiplier { get; set; }
-
-        public int? MaxPatches { get; set; }
-
-        public ImageTokenRule ToRule(string name, string origin)
+        if (value.ValueKind != JsonValueKind.Object)
         {
-            switch (Kind?.ToUpperInvariant())
+            throw Where(origin, name, "imageTokens").Error($"expected an object, not {JsonKinds.Describe(value)}");
+        }
+
+        string? kind = null;
+        int? baseTokens = null, tokensPerTile = null, maxPatches = null;
+        decimal? patchMultiplier = null;
+        foreach (var member in value.EnumerateObject())
+        {
+            var where = Where(origin, name, $"imageTokens.{member.Name}");
+            switch (member.Name)
             {
-                case "TILES":
-                    if (BaseTokens is not { } baseTokens || TokensPerTile is not { } perTile || PatchMultiplier is not null || MaxPatches is not null)
-                    {
-                        throw Error("a tiles rule needs \"baseTokens\" and \"tokensPerTile\", and no \"patchMultiplier\" or \"maxPatches\"");
-                    }
-
-                    return ImageTokenRule.Tiles(baseTokens, perTile);
-
-                case "PATCHES":
-                    if (PatchMultiplier is not { } multiplier || BaseTokens is not null || TokensPerTile is not null)
-                    {
-                        throw Error("a patches rule needs \"patchMultiplier\" (and optionally \"maxPatches\"), and no \"baseTokens\" or \"tokensPerTile\"");
-                    }
-
-                    return ImageTokenRule.Patches(multiplier, MaxPatches ?? ImageTokenRule.DefaultMaxPatches);
-
+                case "kind": kind = String(member.Value, where); break;
+                case "baseTokens": baseTokens = WholeNumber(member.Value, where); break;
+                case "tokensPerTile": tokensPerTile = WholeNumber(member.Value, where); break;
+                case "patchMultiplier": patchMultiplier = Number(member.Value, where); break;
+                case "maxPatches": maxPatches = WholeNumber(member.Value, where); break;
                 default:
-                    throw Error(Kind is null ? "it needs a \"kind\" (tiles or patches)" : $"unknown kind '{Kind}' (use tiles or patches)");
+                    throw new InvalidDataException($"Cannot read {origin}: model '{name}' has an unknown property 'imageTokens.{member.Name}'.");
+            }
+        }
+
+        switch (kind?.ToUpperInvariant())
+        {
+            case "TILES":
+                if (baseTokens is not { } tileBase || tokensPerTile is not { } perTile || patchMultiplier is not null || maxPatches is not null)
+                {
+                    throw Error("a tiles rule needs \"baseTokens\" and \"tokensPerTile\", and no \"patchMultiplier\" or \"maxPatches\"");
+                }
+
+                return ImageTokenRule.Tiles(tileBase, perTile);
+
+            case "PATCHES":
+                if (patchMultiplier is not { } multiplier || baseTokens is not null || tokensPerTile is not null)
+                {
+                    throw Error("a patches rule needs \"patchMultiplier\" (and optionally \"maxPatches\"), and no \"baseTokens\" or \"tokensPerTile\"");
+                }
+
+                return ImageTokenRule.Patches(multiplier, maxPatches ?? ImageTokenRule.DefaultMaxPatches);
+
+            default:
+                throw Error(kind is null ? "it needs a \"kind\" (tiles or patches)" : $"unknown kind '{kind}' (use tiles or patches)");
+        }
+
+        InvalidDataException Error(string problem) =>
+            new($"Cannot read {origin}: model '{name}' has invalid \"imageTokens\": {problem}.");
+    }
+
+    private static string[] ReadProviders(JsonElement value, Location where)
+    {
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw where.Error($"expected a list of provider names, not {JsonKinds.Describe(value)}");
+        }
+
+        var providers = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            string text = String(item, where);
+            providers.Add(PriceProviders.Find(text) ?? throw where.Error($"unknown provider '{text}' (use {PriceProviders.Names})"));
+        }
+
+        return [.. providers.Distinct(StringComparer.Ordinal)];
+    }
+
+    private static void WriteModel(Utf8JsonWriter writer, ModelPrice price)
+    {
+        writer.WriteStartObject();
+        if (price.Providers.Count > 0)
+        {
+            writer.WriteStartArray("providers");
+            foreach (string provider in price.Providers)
+            {
+                writer.WriteStringValue(provider);
             }
 
-            InvalidDataException Error(string problem) =>
-                new($"Cannot read {origin}: model '{name}' has invalid \"imageTokens\": {problem}.");
+            writer.WriteEndArray();
+        }
+
+        if (price.Match is { } match)
+        {
+            writer.WritePropertyName("match");
+            match.WriteTo(writer);
+        }
+
+        writer.WriteNumber("input", Normalize(price.InputUsdPerMillionTokens));
+        WriteOptional(writer, "cachedInput", price.CachedInputUsdPerMillionTokens);
+        writer.WriteNumber("output", Normalize(price.OutputUsdPerMillionTokens));
+        WriteOptional(writer, "cacheWrite", price.CacheWriteUsdPerMillionTokens);
+        WriteOptional(writer, "cacheWrite1h", price.CacheWrite1hUsdPerMillionTokens);
+        WriteOptional(writer, "audioInput", price.AudioInputUsdPerMillionTokens);
+        WriteOptional(writer, "audioOutput", price.AudioOutputUsdPerMillionTokens);
+        writer.WriteNumber("contextWindow", price.ContextWindowTokens);
+        writer.WriteNumber("maxOutputTokens", price.MaxOutputTokens);
+        if (price.MaxInputTokens is { } maxInput)
+        {
+            writer.WriteNumber("maxInputTokens", maxInput);
+        }
+
+        if (price.Encoding is { } encoding)
+        {
+            writer.WriteString("encoding", encoding);
+        }
+
+        if (price.TierMultipliers.Count > 0)
+        {
+            writer.WriteStartObject("tierMultipliers");
+            foreach (var (tier, multiplier) in price.TierMultipliers.OrderBy(t => t.Key))
+            {
+                writer.WriteNumber(tier.ToString().ToLowerInvariant(), Normalize(multiplier));
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (price.LongContext is { } lc)
+        {
+            writer.WriteStartObject("longContext");
+            writer.WriteNumber("aboveInputTokens", lc.AboveInputTokens);
+            writer.WriteNumber("input", Normalize(lc.InputUsdPerMillionTokens));
+            WriteOptional(writer, "cachedInput", lc.CachedInputUsdPerMillionTokens);
+            writer.WriteNumber("output", Normalize(lc.OutputUsdPerMillionTokens));
+            WriteOptional(writer, "cacheWrite", lc.CacheWriteUsdPerMillionTokens);
+            WriteOptional(writer, "cacheWrite1h", lc.CacheWrite1hUsdPerMillionTokens);
+            writer.WriteEndObject();
+        }
+
+        if (price.ImageTokens is { } rule)
+        {
+            writer.WriteStartObject("imageTokens");
+            if (rule.Kind == ImageTokenKind.Tiles)
+            {
+                writer.WriteString("kind", "tiles");
+                writer.WriteNumber("baseTokens", rule.BaseTokens);
+                writer.WriteNumber("tokensPerTile", rule.TokensPerTile);
+            }
+            else
+            {
+                writer.WriteString("kind", "patches");
+                writer.WriteNumber("patchMultiplier", Normalize(rule.PatchMultiplier));
+                if (rule.MaxPatches != ImageTokenRule.DefaultMaxPatches)
+                {
+                    writer.WriteNumber("maxPatches", rule.MaxPatches);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (price.SourceNote is { } note)
+        {
+            writer.WriteString("source", note);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    private static void WriteOptional(Utf8JsonWriter writer, string name, decimal? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumber(name, Normalize(number));
         }
     }
 
-    private sealed class LongContextEntry
+    /// <summary>The same amount without trailing zeros (<c>2.50</c> is written <c>2.5</c>).</summary>
+    private static decimal Normalize(decimal value) => value / 1.000000000000000000000000000000000m;
+
+    private static decimal Number(JsonElement value, Location where)
     {
-        public int AboveInputTokens { get; set; }
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out decimal number))
+        {
+            return number;
+        }
 
-        public decimal Input { get; set; }
+        throw where.Error($"expected a number, not {JsonKinds.Describe(value)}");
+    }
 
-        public decimal? CachedInput { get; set; }
+    private static decimal? OptionalNumber(JsonElement value, Location where) =>
+        value.ValueKind == JsonValueKind.Null ? null : Number(value, where);
 
-        public decimal Output { get; set; }
+    private static int WholeNumber(JsonElement value, Location where)
+    {
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int number))
+        {
+            return number;
+        }
+
+        throw where.Error(value.ValueKind == JsonValueKind.Number
+            ? $"expected a whole number of tokens, not {value.GetRawText()}"
+            : $"expected a whole number, not {JsonKinds.Describe(value)}");
+    }
+
+    private static string String(JsonElement value, Location where) =>
+        value.ValueKind == JsonValueKind.String ? value.GetString()! : throw where.Error($"expected a string, not {JsonKinds.Describe(value)}");
+
+    private static Location Where(string origin, string? model, string property) => new(origin, model, property);
+
+    /// <summary>A property of a model (or of the file), for the message of an invalid value.</summary>
+    private readonly record struct Location(string Origin, string? Model, string Property)
+    {
+        public InvalidDataException Error(string problem) => new(Model is null
+            ? $"Cannot read {Origin}: property '{Property}': {problem}."
+            : $"Cannot read {Origin}: model '{Model}', property '{Property}': {problem}.");
     }
 }

@@ -23,17 +23,19 @@ internal sealed class PricedModel(string family, ModelPrice price)
         }
 
         decimal input, output;
-        decimal? cached, audioInput, audioOutput;
+        decimal? cached, audioInput, audioOutput, cacheWrite, cacheWrite1h;
         if (longContext && Price.LongContext is { } lc)
         {
             // No long-context audio price is published: the base one could bill below it, so audio is unpriced here.
             (input, cached, output) = (lc.InputUsdPerMillionTokens, lc.CachedInputUsdPerMillionTokens, lc.OutputUsdPerMillionTokens);
             (audioInput, audioOutput) = (null, null);
+            (cacheWrite, cacheWrite1h) = (lc.CacheWriteUsdPerMillionTokens ?? Price.CacheWriteUsdPerMillionTokens, lc.CacheWrite1hUsdPerMillionTokens ?? Price.CacheWrite1hUsdPerMillionTokens);
         }
         else
         {
             (input, cached, output) = (Price.InputUsdPerMillionTokens, Price.CachedInputUsdPerMillionTokens, Price.OutputUsdPerMillionTokens);
             (audioInput, audioOutput) = (Price.AudioInputUsdPerMillionTokens, Price.AudioOutputUsdPerMillionTokens);
+            (cacheWrite, cacheWrite1h) = (Price.CacheWriteUsdPerMillionTokens, Price.CacheWrite1hUsdPerMillionTokens);
         }
 
         // No cached price means cached tokens bill at the input price, never at zero.
@@ -41,6 +43,8 @@ internal sealed class PricedModel(string family, ModelPrice price)
         {
             AudioInput = audioInput * multiplier,
             AudioOutput = audioOutput * multiplier,
+            CacheWrite = cacheWrite * multiplier,
+            CacheWrite1h = cacheWrite1h * multiplier,
         };
         return true;
     }

@@ -12,9 +12,29 @@ internal readonly record struct TokenRates(decimal Input, decimal CachedInput, d
     /// <summary>The audio output rate, <see langword="null"/> when audio output has no known price.</summary>
     public decimal? AudioOutput { get; init; }
 
-    /// <summary>The cost in micro-dollars, exact (not yet rounded).</summary>
+    /// <summary>The rate of input tokens written to the prompt cache, <see langword="null"/> when writes are not billed apart.</summary>
+    public decimal? CacheWrite { get; init; }
+
+    /// <summary>The rate of input tokens written to a one-hour cache, <see langword="null"/> when there is none.</summary>
+    public decimal? CacheWrite1h { get; init; }
+
+    /// <summary>
+    /// The rate of an uncached input token when nothing says whether it was written to the cache: the highest of the input
+    /// and cache write rates. Bounds and usages that do not split cache writes out (OpenAI's) price uncached input at it.
+    /// </summary>
+    public decimal UncachedInput => Math.Max(Input, Math.Max(CacheWrite ?? Input, CacheWrite1h ?? Input));
+
+    /// <summary>The cost in micro-dollars, exact (not yet rounded); uncached input at <see cref="UncachedInput"/>.</summary>
     public decimal CostMicros(long uncachedInputTokens, long cachedInputTokens, long outputTokens) =>
-        (uncachedInputTokens * Input) + (cachedInputTokens * CachedInput) + (outputTokens * Output);
+        (uncachedInputTokens * UncachedInput) + (cachedInputTokens * CachedInput) + (outputTokens * Output);
+
+    /// <summary>
+    /// The cost in micro-dollars of a usage that reports its cache writes (Anthropic's): uncached input at the input rate,
+    /// writes at their rates (at the input rate where the model has none), reads at the cached rate.
+    /// </summary>
+    public decimal CostMicrosWithCacheWrites(long uncachedInputTokens, long cacheReadTokens, long cacheWriteTokens, long cacheWrite1hTokens, long outputTokens) =>
+        (uncachedInputTokens * Input) + (cacheReadTokens * CachedInput) + (cacheWriteTokens * (CacheWrite ?? Input))
+        + (cacheWrite1hTokens * (CacheWrite1h ?? CacheWrite ?? Input)) + (outputTokens * Output);
 
     /// <summary>
     /// The cost in micro-dollars of a usage with audio tokens: <paramref name="audioInputTokens"/> at the audio input rate and

@@ -94,17 +94,6 @@ public sealed class EstimateCommandTests : IDisposable
         Assert.Equal("priority", named.GetProperty("tier").GetString());
     }
 
-    [Fact]
-    public async Task Estimate_OnAnUnknownModel_SaysToGiveItsPriceWithPricesFile_WithADidYouMean()
-    {
-        var result = await AgentGuardCli.RunAsync("estimate", Write("request.json", """{"model":"gpt-4o-mni","messages":[]}"""));
-
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("--prices-file", result.StandardError, StringComparison.Ordinal);
-        Assert.Contains("did you mean 'gpt-4o-mini'?", result.StandardError, StringComparison.Ordinal);
-        Assert.DoesNotContain("AgentGuardOptions.Prices[", result.StandardError, StringComparison.Ordinal);
-    }
-
     [Theory]
     [InlineData("""{"model":"gpt-4o-mini","messages":[{"role":"user","content":[{"type":"file","file":{"file_id":"file-1"}}]}]}""", 1, "file input")]
     [InlineData("""{"model":"gpt-4","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://x/cat.png"}}]}]}""", 1, "no image rule")]
@@ -144,6 +133,36 @@ public sealed class EstimateCommandTests : IDisposable
         Assert.Equal(48_169, input.GetProperty("images").GetInt64());
         Assert.Equal(Body.Length - "https://example.com/cat.png".Length, input.GetProperty("textBytes").GetInt64());
         Assert.Equal(input.GetProperty("textBytes").GetInt64() + input.GetProperty("framing").GetInt64() + 48_169, input.GetProperty("total").GetInt64());
+    }
+
+    /// <summary>Issue 20: <c>estimate</c> on an unknown model gave the library's advice (AgentGuardOptions.Prices), not the CLI's.</summary>
+    [Fact]
+    public async Task EstimateUnknownModel_AdvisesPricesFile_NotTheLibrarysOptions()
+    {
+        string file = Write("request.json", """{"model":"my-private-model","messages":[{"role":"user","content":"hi"}]}""");
+
+        var result = await AgentGuardCli.RunAsync("estimate", file);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("The guard would refuse this request: The model 'my-private-model' has no price", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("pass --prices-file FILE", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("agentguard prices import", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("AgentGuardOptions.Prices[", result.StandardError, StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue 20: a typo such as gpt-4o-mni was refused without a word about the name it is near.</summary>
+    [Fact]
+    public async Task EstimateTypoGpt4oMni_GetsADidYouMean()
+    {
+        string file = Write("request.json", """{"model":"gpt-4o-mni","messages":[{"role":"user","content":"hi"}]}""");
+
+        var result = await AgentGuardCli.RunAsync("estimate", file);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("The model 'gpt-4o-mni' has no price", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("Did you mean 'gpt-4o-mini'?", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("--prices-file", result.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("AgentGuardOptions.Prices[", result.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]

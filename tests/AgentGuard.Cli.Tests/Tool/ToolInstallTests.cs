@@ -34,8 +34,14 @@ public sealed class ToolInstallTests
         var prices = await ProcessRunner.RunAsync(agentguard, ["prices", "--json"]);
         var usage = await ProcessRunner.RunAsync(agentguard, ["status"]);
 
+        // The installed tool carries the generator's overrides: an import builds a table as the generator does.
+        var import = await ProcessRunner.RunAsync(agentguard, ["prices", "import", Pricing.GenAiPricesExcerpt.DataJson, "--date", "2026-12-07", "-o", directory.File("prices.json")]);
+
         Assert.True(prices.ExitCode == 0, prices.ToString());
-        Assert.Equal("2026-11", prices.Json().GetProperty("date").GetString());
+        using var embedded = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(Artifacts.RepositoryRoot, "src", "AgentGuard.Http", "Pricing", "prices.json"), TestContext.Current.CancellationToken));
+        Assert.Equal(embedded.RootElement.GetProperty("date").GetString(), prices.Json().GetProperty("date").GetString());
+        Assert.True(import.ExitCode == 0, import.ToString());
+        Assert.Contains("gpt-4o", await File.ReadAllTextAsync(directory.File("prices.json"), TestContext.Current.CancellationToken), StringComparison.Ordinal);
         Assert.Equal(2, usage.ExitCode);
         Assert.Contains("No ledger", usage.StandardError, StringComparison.Ordinal);
     }

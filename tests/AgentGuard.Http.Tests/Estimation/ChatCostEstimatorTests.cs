@@ -131,12 +131,13 @@ public sealed class ChatCostEstimatorTests
     [Fact]
     public void ByBytes_Gpt54InputAtThreshold_IsStandardRate()
     {
-        string body = BodyWithInputUpperBound("gpt-5.4", 272_000);
+        // The threshold is 271,999 (genai-prices: standard rates below 272K input tokens, so 272,000 is long-context).
+        string body = BodyWithInputUpperBound("gpt-5.4", 271_999);
 
         var bound = ChatCostEstimator.ByBytes(Read(body), Resolve("gpt-5.4"), ServiceTier.Standard);
 
-        Assert.Equal(272_000, bound.InputTokens);
-        Assert.Equal((long)decimal.Ceiling((272_000 * 2.5m) + (10 * 15m)), bound.Micros);
+        Assert.Equal(271_999, bound.InputTokens);
+        Assert.Equal((long)decimal.Ceiling((271_999 * 2.5m) + (10 * 15m)), bound.Micros);
     }
 
     [Fact]

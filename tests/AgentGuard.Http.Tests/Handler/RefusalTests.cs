@@ -111,7 +111,7 @@ public sealed class RefusalTests
     [Theory]
     [InlineData("ft:gpt-4o-mini:acme::abc123", "Fine-tuned models")]
     [InlineData("gpt-7-ultra", "Add its price")]
-    [InlineData("o3-mini", "Add its price")]
+    [InlineData("o2-mini", "Add its price")]
     public async Task UnknownModel_IsRefusedBeforeSending_NamingTheModelAndHowToPriceIt(string model, string advice)
     {
         await using var h = await GuardHarness.StartAsync();

@@ -94,14 +94,20 @@ public sealed class AudioPriceTests
         Assert.Contains("AgentGuardOptions.Prices: model 'gpt-audio' has a negative audio price.", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The generated table has the audio prices genai-prices publishes (the hand table had none: its sources then had none),
+    /// and none where it publishes none: a model without them still refuses audio output.
+    /// </summary>
     [Fact]
-    public void EmbeddedTable_HasNoAudioPrices()
+    public void EmbeddedTable_HasAudioPricesOnlyWhereTheSourcePublishesThem()
     {
-        Assert.All(PriceTable.Embedded.Models, m =>
+        var audio = PriceTable.Embedded.Models["gpt-audio"];
+        Assert.Equal((32m, 64m), (audio.AudioInputUsdPerMillionTokens, audio.AudioOutputUsdPerMillionTokens));
+        foreach (string model in new[] { "gpt-4o", "gpt-4o-mini", "gpt-4o-audio-preview", "gpt-5.5" })
         {
-            Assert.Null(m.Value.AudioInputUsdPerMillionTokens);
-            Assert.Null(m.Value.AudioOutputUsdPerMillionTokens);
-        });
+            Assert.Null(PriceTable.Embedded.Models[model].AudioInputUsdPerMillionTokens);
+            Assert.Null(PriceTable.Embedded.Models[model].AudioOutputUsdPerMillionTokens);
+        }
     }
 
     [Fact]

@@ -91,19 +91,6 @@ public sealed class PriceTableJsonTests
     }
 
     [Fact]
-    public void ReadFile_AValueOfTheWrongType_SaysWhatKindOfValueIsExpected_NotTheClrType()
-    {
-        using var file = new TempFile("""{"models": {"my-model": {"input": "cheap", "output": 2, "contextWindow": 1000, "maxOutputTokens": 100}}}""");
-
-        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
-
-        Assert.Contains("must be a number", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("'my-model'", ex.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("Nullable", ex.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("System.", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void ReadFile_UnknownTopLevelProperty_ThrowsNamingFileAndProperty()
     {
         using var file = new TempFile("""{"version": 2, "models": {}}""");
@@ -330,6 +317,90 @@ public sealed class PriceTableJsonTests
 
         Assert.StartsWith("Cannot read the test table: model 'm'", ex.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>Issue 20: a mistyped price said "could not be converted to System.Nullable`1[System.Decimal]".</summary>
+    [Theory]
+    [InlineData("\"input\": \"0.15\"", "property 'input': expected a number, not a string")]
+    [InlineData("\"cachedInput\": true", "property 'cachedInput': expected a number, not true or false")]
+    [InlineData("\"contextWindow\": 128000.5", "property 'contextWindow': expected a whole number of tokens, not 128000.5")]
+    [InlineData("\"maxOutputTokens\": \"16k\"", "property 'maxOutputTokens': expected a whole number, not a string")]
+    [InlineData("\"tierMultipliers\": {\"batch\": \"half\"}", "property 'tierMultipliers.batch': expected a number, not a string")]
+    [InlineData("\"longContext\": {\"aboveInputTokens\": 1000, \"input\": [5], \"output\": 20}", "property 'longContext.input': expected a number, not a list")]
+    public void ReadFile_TypeError_SaysANumberAndNamesTheField_NotSystemNullable(string member, string expected)
+    {
+        var entry = new Dictionary<string, string>
+        {
+            ["input"] = "\"input\": 1", ["cachedInput"] = "", ["contextWindow"] = "\"contextWindow\": 128000",
+            ["maxOutputTokens"] = "\"maxOutputTokens\": 16384", ["output"] = "\"output\": 2",
+        };
+        string name = member[1..member.IndexOf('"', 1)];
+        entry[name] = member;
+        using var file = new TempFile("""{"models": {"gpt-4.1": { """ + string.Join(", ", entry.Values.Where(v => v.Length > 0)) + " }}}");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Equal($"Cannot read the prices file '{file.Path}': model 'gpt-4.1', {expected}.", ex.Message);
+        Assert.DoesNotContain("System.", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ReadFile_SyntaxErrorInAModel_NamesTheModelAndProperty()
+    {
+        using var file = new TempFile("""{"models": {"gpt-4o": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100}, "gpt-4.1": {"input": 1, "output": tw0}}}""");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.StartsWith($"Cannot read the prices file '{file.Path}': model 'gpt-4.1', property 'output':", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Write_ThenRead_KeepsEveryFieldOfTheGeneratedFormat()
+    {
+        using var buffer = new MemoryStream();
+        var models = PriceTable.Embedded.Models.Where(m => m.Key is "claude-sonnet-4-5" or "gpt-5.4" or "gpt-audio" or "gpt-4o-mini" or "babbage-002").ToList();
+
+        PriceTableJson.Write(buffer, "2026-12-07", "a test", models);
+        buffer.Position = 0;
+        var read = PriceTableJson.Read(buffer, "the written table");
+
+        Assert.Equal("2026-12-07", read.Date);
+        Assert.Equal("a test", read.Source);
+        Assert.Equal(models.Select(m => m.Key), read.Models.Keys);
+        foreach (var (name, price) in models)
+        {
+            var again = read.Models[name];
+            Assert.Equal(Figures(price), Figures(again));
+            Assert.Equal(price.Providers, again.Providers);
+            Assert.Equal(price.Match?.ExactNames() ?? [], again.Match?.ExactNames() ?? []);
+            Assert.Equal(price.SourceNote, again.SourceNote);
+        }
+
+        var sonnet = read.Models["claude-sonnet-4-5"];
+        Assert.Equal((3.75m, 6m), (sonnet.CacheWriteUsdPerMillionTokens, sonnet.CacheWrite1hUsdPerMillionTokens));
+        Assert.Equal((7.5m, 12m), (sonnet.LongContext!.CacheWriteUsdPerMillionTokens, sonnet.LongContext.CacheWrite1hUsdPerMillionTokens));
+    }
+
+    [Theory]
+    [InlineData("\"providers\": [\"acme\"]", "unknown provider 'acme'")]
+    [InlineData("\"providers\": \"openai\"", "expected a list of provider names")]
+    [InlineData("\"match\": {\"prefix\": \"x\"}", "unknown clause 'prefix'")]
+    [InlineData("\"cacheWrite\": -1", "negative price")]
+    public void ReadFile_InvalidGeneratedField_NamesTheModelAndProblem(string member, string problem)
+    {
+        using var file = new TempFile("""{"models": {"my-model": {"input": 1, "output": 2, "contextWindow": 1000, "maxOutputTokens": 100, """ + member + "}}}");
+
+        var ex = Assert.Throws<InvalidDataException>(() => PriceTableJson.ReadFile(file.Path));
+
+        Assert.Contains("'my-model'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
+    private static string Figures(ModelPrice p) => string.Join("|",
+        p.InputUsdPerMillionTokens, p.CachedInputUsdPerMillionTokens, p.OutputUsdPerMillionTokens, p.CacheWriteUsdPerMillionTokens, p.CacheWrite1hUsdPerMillionTokens,
+        p.AudioInputUsdPerMillionTokens, p.AudioOutputUsdPerMillionTokens, p.ContextWindowTokens, p.MaxOutputTokens, p.MaxInputTokens, p.Encoding,
+        string.Join(",", p.TierMultipliers.OrderBy(t => t.Key).Select(t => $"{t.Key}={t.Value}")),
+        p.LongContext is { } lc ? $"{lc.AboveInputTokens}/{lc.InputUsdPerMillionTokens}/{lc.CachedInputUsdPerMillionTokens}/{lc.OutputUsdPerMillionTokens}" : "",
+        p.ImageTokens is { } r ? $"{r.Kind}/{r.BaseTokens}/{r.TokensPerTile}/{r.PatchMultiplier}/{r.MaxPatches}" : "");
 
     /// <summary>A price file of one model with the given <c>imageTokens</c> JSON.</summary>
     private static string WithImageTokens(string model, string rule) =>

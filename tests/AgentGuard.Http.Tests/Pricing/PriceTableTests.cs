@@ -23,7 +23,8 @@ public sealed class PriceTableTests
         { "o1", 15.00m, 7.50m, 60.00m, 200_000, 100_000, null },
         { "o3", 2.00m, 0.50m, 8.00m, 200_000, 100_000, null },
         { "o3-pro", 20.00m, null, 80.00m, 200_000, 100_000, null },
-        { "o4-mini", 1.10m, 0.275m, 4.40m, 200_000, 100_000, null },
+        // Azure bills o4-mini's cached input at 0.28 (genai-prices' azure data): one entry per name, at the higher price.
+        { "o4-mini", 1.10m, 0.28m, 4.40m, 200_000, 100_000, null },
         { "gpt-4-turbo", 10.00m, null, 30.00m, 128_000, 4_096, null },
         { "gpt-4", 30.00m, null, 60.00m, 8_192, 4_096, null },
         { "gpt-3.5-turbo", 0.50m, null, 1.50m, 16_385, 4_096, null },
@@ -152,16 +153,32 @@ public sealed class PriceTableTests
         Assert.Equal(encoding, PriceTable.Embedded.Models[model].Encoding);
     }
 
+    /// <summary>
+    /// The generated table has every model of the hand table it replaced, with the encodings of reference, and the models
+    /// of genai-prices for OpenAI, Anthropic, Google and Azure; only the reference models have an encoding (the others are
+    /// bounded by bytes, never by a guessed tokenizer).
+    /// </summary>
     [Fact]
-    public void Embedded_Table_HasExactlyTheReferenceModels()
+    public void Embedded_Table_HasEveryReferenceModelAndTheGeneratedOnes()
     {
-        var expected = ChatModels.Select(row => row.Data.Item1)
+        var reference = ChatModels.Select(row => row.Data.Item1)
             .Concat(LegacyCompletionModels.Select(row => row.Data.Item1))
             .Concat(EmbeddingModels.Select(row => row.Data.Item1))
-            .Order(StringComparer.Ordinal);
+            .Order(StringComparer.Ordinal)
+            .ToList();
 
-        Assert.Equal(expected, PriceTable.Embedded.Models.Keys.Order(StringComparer.Ordinal));
-        Assert.Equal(PriceTable.Embedded.Models.Keys.Order(StringComparer.Ordinal), Encodings.Select(row => row.Data.Item1).Order(StringComparer.Ordinal));
+        Assert.All(reference, model => Assert.Contains(model, PriceTable.Embedded.Models.Keys));
+        Assert.Equal(reference, Encodings.Select(row => row.Data.Item1).Order(StringComparer.Ordinal));
+        Assert.Equal(reference, PriceTable.Embedded.Models.Where(m => m.Value.Encoding is not null).Select(m => m.Key).Order(StringComparer.Ordinal));
+        foreach (string model in new[] { "gpt-5.6-sol", "claude-opus-4-7", "claude-opus-4-8", "claude-opus-5", "gemini-3-pro-preview", "gemini-3.5-flash", "phi-4" })
+        {
+            Assert.Contains(model, PriceTable.Embedded.Models.Keys);
+        }
+
+        foreach (string provider in PriceProviders.All)
+        {
+            Assert.True(PriceTable.Embedded.Models.Count(m => m.Value.Providers.Contains(provider)) >= 10, provider);
+        }
     }
 
     [Fact]
@@ -206,10 +223,13 @@ public sealed class PriceTableTests
     }
 
     [Fact]
-    public void Embedded_Date_Is2026November()
+    public void Embedded_DateAndSource_AreTheGeneratorsDateAndGenaiPrices()
     {
-        Assert.Equal("2026-11", PriceTable.Embedded.Date);
+        Assert.NotNull(PriceTable.Embedded.BaseOrigin.Day);
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}$", PriceTable.Embedded.Date);
+        Assert.Contains("@pydantic/genai-prices 0.1.8", PriceTable.Embedded.Source, StringComparison.Ordinal);
         Assert.Contains("LiteLLM", PriceTable.Embedded.Source, StringComparison.Ordinal);
+        Assert.All(PriceTable.Embedded.Models, m => Assert.False(string.IsNullOrEmpty(m.Value.SourceNote), m.Key));
     }
 
     [Fact]
@@ -270,11 +290,11 @@ public sealed class PriceTableTests
 
     [Theory]
     [InlineData("ft:gpt-4o-mini:org::abc")]
-    [InlineData("o3-mini")]
+    [InlineData("o2-mini")]
     [InlineData("gpt-4o-mini-tts-preview")]
     [InlineData("gpt-4o-latest")]
-    [InlineData("chatgpt-4o-latest")]
-    [InlineData("gpt-4-1106-preview")]
+    [InlineData("chatgpt-5o-latest")]
+    [InlineData("gpt-4-1106-vision")]
     [InlineData("gpt-4o-2024-08")]
     [InlineData("gpt-4o-20240806")]
     [InlineData("GPT-4O")]
@@ -315,7 +335,7 @@ public sealed class PriceTableTests
         Assert.Same(custom, table.Models["my-model"]);
         Assert.Same(PriceTable.Embedded.Models["gpt-4o"], table.Models["gpt-4o"]);
         Assert.Equal(PriceTable.Embedded.Models.Count + 1, table.Models.Count);
-        Assert.Equal("2026-11", table.Date);
+        Assert.Equal(PriceTable.Embedded.Date, table.Date);
         Assert.Contains("Overridden by prices set in code.", table.Source, StringComparison.Ordinal);
 
         // The embedded table is untouched, and a snapshot of the overridden family resolves to the override.

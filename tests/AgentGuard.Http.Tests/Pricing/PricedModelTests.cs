@@ -161,8 +161,10 @@ public sealed class PricedModelTests
         var priced = Resolve(model);
 
         Assert.False(priced.IsLongContext(0));
-        Assert.False(priced.IsLongContext(272_000));
-        Assert.True(priced.IsLongContext(272_001));
+        // genai-prices: OpenAI lists the standard rates for prompts of fewer than 272K input tokens, so a prompt of exactly
+        // 272,000 bills at the long-context rates (the hand table began them above 272,000).
+        Assert.False(priced.IsLongContext(271_999));
+        Assert.True(priced.IsLongContext(272_000));
         Assert.True(priced.IsLongContext(1_000_000));
     }
 
