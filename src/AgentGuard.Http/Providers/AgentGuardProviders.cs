@@ -1,3 +1,5 @@
+using AgentGuard.Http.Providers;
+
 namespace AgentGuard.Http;
 
 /// <summary>
@@ -19,4 +21,13 @@ public static class AgentGuardProviders
     /// routes know their upstream's provider.
     /// </summary>
     public static HttpRequestOptionsKey<string> RequestOptionKey { get; } = new("AgentGuard.Http.Provider");
+
+    /// <summary>
+    /// Whether AgentGuard.Http guards the provider of that name (case-insensitive): what a gateway checks its routes
+    /// against at startup, before any request names one.
+    /// </summary>
+    public static bool IsKnown(string? name) => LlmProviders.Find(name) is not null;
+
+    /// <summary>The names of every provider AgentGuard.Http guards, comma-separated, for messages.</summary>
+    public static string KnownNames => LlmProviders.Names;
 }
