@@ -18,6 +18,7 @@ internal static class Cli
         SetBudgetCommand.Create(),
         ResetCommand.Create(),
         PricesCommand.Create(),
+        GatewayCommand.Create(),
         EstimateCommand.Create(),
     };
 

@@ -15,23 +15,50 @@ public static class GatewayApp
     /// <summary>A JSON file of configuration, read after appsettings.json and before the environment and the command line.</summary>
     public const string ConfigFileVariable = "AGENTGUARD_GATEWAY_CONFIG";
 
+    /// <summary>Where the gateway listens when neither the configuration (<c>Urls</c>) nor the command line says.</summary>
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+
     /// <summary>The budget's name when <c>AgentGuard:BudgetName</c> gives none.</summary>
     public const string DefaultBudgetName = "gateway";
 
     /// <summary>Builds the gateway from its configuration.</summary>
     /// <param name="args">The command line (<c>--Gateway:Routes:openai:ApiKey=...</c>, <c>--urls=...</c>).</param>
     /// <param name="configure">Adds to the builder before services are registered (tests give their own configuration).</param>
-    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="configFile">
+    /// A JSON file of configuration (else <see cref="ConfigFileVariable"/>'s). It replaces the appsettings.json shipped
+    /// beside the binary instead of adding to it: that file's local defaults (its key among them) must never merge into a
+    /// deployment's keys. The environment and the command line still apply over it.
+    /// </param>
+    public static WebApplication Create(string[] args, Action<WebApplicationBuilder>? configure = null, string? configFile = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
-        if (Environment.GetEnvironmentVariable(ConfigFileVariable) is { Length: > 0 } file)
+        configFile ??= Environment.GetEnvironmentVariable(ConfigFileVariable) is { Length: > 0 } named ? named : null;
+        if (configFile is not null)
         {
-            builder.Configuration.AddJsonFile(Path.GetFullPath(file), optional: false, reloadOnChange: false);
+            string path = Path.GetFullPath(configFile);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"The gateway's configuration file '{path}' does not exist.", path);
+            }
+
+            var shipped = builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>()
+                .Where(source => source.Path?.StartsWith("appsettings", StringComparison.OrdinalIgnoreCase) == true).ToList();
+            foreach (var source in shipped)
+            {
+                builder.Configuration.Sources.Remove(source);
+            }
+
+            builder.Configuration.AddJsonFile(path, optional: false, reloadOnChange: false);
             builder.Configuration.AddEnvironmentVariables();
             builder.Configuration.AddCommandLine(args);
         }
 
         configure?.Invoke(builder);
+        if (string.IsNullOrEmpty(builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey)))
+        {
+            // Loopback unless told otherwise: a gateway holds upstream keys, so it is exposed only by choice.
+            builder.WebHost.UseUrls(DefaultUrls);
+        }
 
         // The guard bounds the bodies of the calls it guards (AgentGuard:MaxRequestBodyBytes, refused with 413); other
         // calls (file uploads) are the upstream's to limit.
