@@ -36,8 +36,9 @@ internal abstract class LlmOperation
     public abstract CostBound ByBytes(GuardedRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap);
 
     /// <summary>
-    /// The tighter bound from token counts, or <see langword="null"/> when there is none. Its time is linear in the body's
-    /// bytes (see <see cref="TextTokens"/>), and it observes <paramref name="cancellationToken"/> while it counts.
+    /// The tighter bound from token counts, or <see langword="null"/> when there is none. Its time is bounded per call: a
+    /// scan of the body's bytes, and at most <see cref="TextTokens.MergedBytesPerCall"/> of text merged (see
+    /// <see cref="TextTokens"/>); it observes <paramref name="cancellationToken"/> while it counts.
     /// </summary>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public abstract CostBound? ByTokenizer(

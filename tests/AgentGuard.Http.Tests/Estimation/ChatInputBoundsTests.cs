@@ -94,7 +94,7 @@ public sealed class ChatInputBoundsTests
 
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object> { ["model"] = "gpt-4o", ["messages"] = new[] { message } });
 
-        var bound = ChatInputBounds.ByTokenizer(body, s_o200k, cancellationToken: TestContext.Current.CancellationToken);
+        var bound = ChatInputBounds.ByTokenizer(body, new TextTokens(s_o200k, TestContext.Current.CancellationToken));
 
         long expected = 3 + 4 + Count(role) + Count(content) + (name is null ? 0 : 1 + Count(name));
         Assert.Equal(expected, bound.Upper);
@@ -117,7 +117,7 @@ public sealed class ChatInputBoundsTests
             : new Dictionary<string, string> { ["role"] = m[0], ["content"] = m[1], ["name"] = m[2] });
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new { model = "gpt-4o-mini", messages = json, temperature = 0.5 });
 
-        var bound = ChatInputBounds.ByTokenizer(body, s_o200k, cancellationToken: TestContext.Current.CancellationToken);
+        var bound = ChatInputBounds.ByTokenizer(body, new TextTokens(s_o200k, TestContext.Current.CancellationToken));
 
         long expected = 3 + messages.Sum(m => 4 + Count(m[0]) + Count(m[1]) + (m[2] is null ? 0 : 1 + Count(m[2])));
         Assert.Equal(expected, bound.Upper);
@@ -129,7 +129,7 @@ public sealed class ChatInputBoundsTests
     {
         const string body = """{"model":"gpt-4o","messages":[{"role":"user","content":[{"type":"text","text":"first part"},{"type":"text","text":"second part"}]}]}""";
 
-        var bound = ChatInputBounds.ByTokenizer(Encoding.UTF8.GetBytes(body), s_o200k, cancellationToken: TestContext.Current.CancellationToken);
+        var bound = ChatInputBounds.ByTokenizer(Encoding.UTF8.GetBytes(body), new TextTokens(s_o200k, TestContext.Current.CancellationToken));
 
         long expected = 3 + 4 + Count("user") + Count("text") + Count("first part") + Count("text") + Count("second part");
         Assert.Equal(expected, bound.Upper);
@@ -144,7 +144,7 @@ public sealed class ChatInputBoundsTests
         const string responseFormat = """{"type":"json_object"}""";
         string body = $$"""{"model":"gpt-4o","tools":[{{tool}}],"functions":[{{function}}],"messages":[{"role":"user","content":"hi"}],"response_format":{{responseFormat}}}""";
 
-        var bound = ChatInputBounds.ByTokenizer(Encoding.UTF8.GetBytes(body), s_o200k, cancellationToken: TestContext.Current.CancellationToken);
+        var bound = ChatInputBounds.ByTokenizer(Encoding.UTF8.GetBytes(body), new TextTokens(s_o200k, TestContext.Current.CancellationToken));
 
         long expected = 3 + (4 + Count("user") + Count("hi")) + (16 + Count(tool)) + (16 + Count(function)) + (16 + Count(responseFormat));
         Assert.Equal(expected, bound.Upper);
@@ -157,7 +157,7 @@ public sealed class ChatInputBoundsTests
         const string call = """{"id":"call_1","type":"function","function":{"name":"f","arguments":"{\"a\":1}"}}""";
         string body = $$"""{"model":"gpt-4o","messages":[{"role":"assistant","content":null,"tool_calls":[{{call}},{{call}}]}]}""";
 
-        var bound = ChatInputBounds.ByTokenizer(Encoding.UTF8.GetBytes(body), s_o200k, cancellationToken: TestContext.Current.CancellationToken);
+        var bound = ChatInputBounds.ByTokenizer(Encoding.UTF8.GetBytes(body), new TextTokens(s_o200k, TestContext.Current.CancellationToken));
 
         Assert.Equal(3 + 4 + Count("assistant") + (2 * (16 + Count(call))), bound.Upper);
     }
@@ -167,7 +167,7 @@ public sealed class ChatInputBoundsTests
     {
         const string body = """{"model":"gpt-4o","prediction":{"type":"content","content":"int main() { return 0; }"},"messages":[{"role":"user","content":"x"}]}""";
 
-        var bound = ChatInputBounds.ByTokenizer(Encoding.UTF8.GetBytes(body), s_o200k, cancellationToken: TestContext.Current.CancellationToken);
+        var bound = ChatInputBounds.ByTokenizer(Encoding.UTF8.GetBytes(body), new TextTokens(s_o200k, TestContext.Current.CancellationToken));
 
         Assert.Equal(Count("content") + Count("int main() { return 0; }"), bound.PredictionUpper);
     }
@@ -178,7 +178,7 @@ public sealed class ChatInputBoundsTests
         const string text = "Tokenizers differ: ünïcödé and 日本語 count differently.";
         byte[] body = JsonSerializer.SerializeToUtf8Bytes(new { model = "gpt-4", messages = new[] { new { role = "user", content = text } } });
 
-        var bound = ChatInputBounds.ByTokenizer(body, s_cl100k, cancellationToken: TestContext.Current.CancellationToken);
+        var bound = ChatInputBounds.ByTokenizer(body, new TextTokens(s_cl100k, TestContext.Current.CancellationToken));
 
         Assert.Equal(3 + 4 + s_cl100k.CountTokens("user") + s_cl100k.CountTokens(text), bound.Upper);
     }
@@ -211,9 +211,9 @@ public sealed class ChatInputBoundsTests
         }
 
         var bytes = ChatInputBounds.ByBytes(request);
-        var ex2 = Record.Exception(() => ChatInputBounds.ByTokenizer(body, s_o200k, cancellationToken: TestContext.Current.CancellationToken));
+        var ex2 = Record.Exception(() => ChatInputBounds.ByTokenizer(body, new TextTokens(s_o200k, TestContext.Current.CancellationToken)));
         Assert.True(ex2 is null, $"{what}: the reader accepted the body, then the tokenizer bound threw {ex2}");
-        var tokens = ChatInputBounds.ByTokenizer(body, s_o200k, cancellationToken: TestContext.Current.CancellationToken);
+        var tokens = ChatInputBounds.ByTokenizer(body, new TextTokens(s_o200k, TestContext.Current.CancellationToken));
         Assert.True(tokens.Upper <= bytes.Upper, $"{what}: tokenizer bound {tokens.Upper} > byte bound {bytes.Upper}");
         Assert.True(tokens.PredictionUpper <= bytes.PredictionUpper, $"{what}: prediction bound {tokens.PredictionUpper} > {bytes.PredictionUpper}");
     }
@@ -225,7 +225,7 @@ public sealed class ChatInputBoundsTests
         string text = string.Concat(Enumerable.Repeat("<|endoftext|>", 50));
         byte[] body = Encoding.UTF8.GetBytes($$"""{"model":"gpt-4o","messages":[{"role":"user","content":"{{text}}"}]}""");
 
-        var bound = ChatInputBounds.ByTokenizer(body, s_o200k, cancellationToken: TestContext.Current.CancellationToken);
+        var bound = ChatInputBounds.ByTokenizer(body, new TextTokens(s_o200k, TestContext.Current.CancellationToken));
 
         Assert.True(bound.Upper >= text.Length, $"upper {bound.Upper}");
         Assert.Equal(0, bound.Lower);
@@ -250,7 +250,7 @@ public sealed class ChatInputBoundsTests
         var bytes = ChatInputBounds.ByBytes(request);
         foreach (var tokenizer in new[] { s_o200k, s_cl100k })
         {
-            var tokens = ChatInputBounds.ByTokenizer(body, tokenizer);
+            var tokens = ChatInputBounds.ByTokenizer(body, new TextTokens(tokenizer));
 
             Assert.True(bytes.Upper >= tokens.Upper, $"byte bound {bytes.Upper} < tokenizer bound {tokens.Upper} for {text}");
             Assert.True(bytes.PredictionUpper >= tokens.PredictionUpper, $"prediction byte bound {bytes.PredictionUpper} < {tokens.PredictionUpper} for {text}");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using AgentGuard.FakeOpenAI;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
 using AgentGuard.Http.Providers.OpenAI;
@@ -53,6 +54,51 @@ public sealed class HostileInputTests
         Assert.Equal(0, h.Meter.TotalRequests);
         Assert.Equal(0m, h.Session.GetReserved());
     }
+
+    [Fact]
+    public async Task RandomWordsPastTheAllowance_OnATightBudget_IsRefusedAtAtLeastItsExactCost()
+    {
+        // The tokenizer's worst case (no piece cached): the first MiB is merged, the rest bounded by its bytes.
+        string text = HostileBodies.RandomWords(1_500_000, seed: 22);
+        await using var h = await GuardHarness.StartAsync(budgetUsd: 0.01m);
+
+        var refusal = await Assert.ThrowsAsync<BudgetExceededException>(() =>
+            h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(Gpt41Body(text)), Ct));
+
+        // gpt-4.1 bills $2.00 per million input tokens: the bound is never below the exact count, and below the bytes'.
+        decimal exactUsd = FakeTokenCounter.CountTokens(text, FakePrices.O200kBase) * 2.00m / 1_000_000m;
+        decimal bytesUsd = Encoding.UTF8.GetByteCount(text) * 2.00m / 1_000_000m;
+        Assert.True(refusal.RequiredUsd >= exactUsd, $"required {refusal.RequiredUsd}, the exact input costs {exactUsd}");
+        Assert.True(refusal.RequiredUsd < bytesUsd, $"required {refusal.RequiredUsd}, the bytes cost {bytesUsd}: the first MiB was not counted");
+        Assert.Equal(0, h.Meter.TotalRequests);
+        Assert.Equal(0m, h.Session.GetReserved());
+    }
+
+    [Fact]
+    public async Task RandomWordsPastTheAllowance_OnABudgetItsBoundFits_IsSent_AndBilledWithinItsReservation()
+    {
+        string text = HostileBodies.RandomWords(1_500_000, seed: 23);
+        int exact = FakeTokenCounter.CountTokens(text, FakePrices.O200kBase);
+        int bytes = Encoding.UTF8.GetByteCount(text);
+
+        // What the bound can be at most: the exact count, plus the bytes of all but the allowance (less than a piece of
+        // it may be left unmerged), plus the chat framing and 10 output tokens; the byte bound is far above it.
+        long boundTokens = exact + (bytes - (TextTokens.MergedBytesPerCall - TextTokens.MaxMergedPieceBytes)) + 100;
+        decimal budget = ((boundTokens * 2.00m) + (10 * 8.00m)) / 1_000_000m;
+        Assert.True(budget < bytes * 2.00m / 1_000_000m, $"budget {budget}: the byte bound would fit it, the tokenizer would not be asked");
+        await using var h = await GuardHarness.StartAsync(budgetUsd: budget);
+
+        using var response = await h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(Gpt41Body(text)), Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, h.Meter.BilledRequests);
+        Assert.Empty(h.Errors);
+        Assert.True(h.Session.GetTotalSpent() >= exact * 2.00m / 1_000_000m, $"spent {h.Session.GetTotalSpent()}");
+        Assert.Equal(0m, h.Session.GetReserved());
+    }
+
+    private static string Gpt41Body(string text) =>
+        $$"""{"model":"gpt-4.1","messages":[{"role":"user","content":"{{text}}"}],"max_tokens":10}""";
 
     [Fact]
     public async Task CallerCancelsWhileTheGuardCountsTokens_OperationCanceled_NothingReserved_NotSent()

@@ -272,6 +272,26 @@ internal static class HostileBodies
         };
     }
 
+    /// <summary>
+    /// About <paramref name="length"/> characters of words of 2 to 12 random letters, each after a space: the tokenizer's
+    /// worst case, since no cache has seen its pieces and every one must be merged.
+    /// </summary>
+    public static string RandomWords(int length, int seed)
+    {
+        var random = new Random(seed);
+        var words = new StringBuilder(length + 16);
+        while (words.Length < length)
+        {
+            words.Append(' ');
+            for (int i = 0, n = random.Next(2, 13); i < n; i++)
+            {
+                words.Append((char)('a' + random.Next(26)));
+            }
+        }
+
+        return words.ToString();
+    }
+
     private static byte[] RandomBytes(Random random, int length)
     {
         byte[] bytes = new byte[length];

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AgentGuard.Http.Estimation;
-using Microsoft.ML.Tokenizers;
 
 namespace AgentGuard.Http.Providers.OpenAI;
 
@@ -44,7 +43,7 @@ internal static class TextOrTokenIdsInputBounds
     /// <c>null</c> counts nothing, each endpoint says what it means).
     /// </summary>
     /// <returns>The sum over items of their tokens capped at <paramref name="capPerItem"/>, and a lower bound of the smallest item.</returns>
-    public static (long Upper, long Lower) ByTokenizer(ref Utf8JsonReader reader, Tokenizer tokenizer, long capPerItem, CancellationToken cancellationToken = default)
+    public static (long Upper, long Lower) ByTokenizer(ref Utf8JsonReader reader, TextTokens tokens, long capPerItem)
     {
         reader.Read();
         if (reader.TokenType == JsonTokenType.Null)
@@ -54,7 +53,7 @@ internal static class TextOrTokenIdsInputBounds
 
         if (reader.TokenType == JsonTokenType.String)
         {
-            var (upper, lower) = TextTokens.Count(ref reader, tokenizer, cancellationToken);
+            var (upper, lower) = tokens.Count(ref reader);
             return (Math.Min(upper, capPerItem), lower);
         }
 
@@ -64,7 +63,7 @@ internal static class TextOrTokenIdsInputBounds
             switch (reader.TokenType)
             {
                 case JsonTokenType.String:
-                    var (upper, lower) = TextTokens.Count(ref reader, tokenizer, cancellationToken);
+                    var (upper, lower) = tokens.Count(ref reader);
                     sum += Math.Min(upper, capPerItem);
                     smallest = Math.Min(smallest, lower);
                     break;

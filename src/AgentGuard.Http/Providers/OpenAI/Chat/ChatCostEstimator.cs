@@ -28,12 +28,12 @@ internal static class ChatCostEstimator
         ReadOnlySpan<byte> body, ChatCompletionRequest request, PricedModel model, ServiceTier tier, EstimationContext? context = null, int? outputCap = null,
         CancellationToken cancellationToken = default)
     {
-        if (Tokenizers.ForEncoding(model.Price.Encoding) is not { } tokenizer)
+        if (TextTokens.ForCall(model, cancellationToken) is not { } tokens)
         {
             return null;
         }
 
-        return Price(request, model, tier, WithImages(ChatInputBounds.ByTokenizer(body, tokenizer, cancellationToken), request, model), fromTokenizer: true, context, outputCap);
+        return Price(request, model, tier, WithImages(ChatInputBounds.ByTokenizer(body, tokens), request, model), fromTokenizer: true, context, outputCap);
     }
 
     /// <summary>The same input bound priced with another output cap.</summary>

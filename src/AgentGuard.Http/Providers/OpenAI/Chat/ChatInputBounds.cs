@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Requests;
-using Microsoft.ML.Tokenizers;
 
 namespace AgentGuard.Http.Providers.OpenAI;
 
@@ -14,7 +13,8 @@ namespace AgentGuard.Http.Providers.OpenAI;
 /// The body's size therefore bounds every string in it; the chat framing is added on top, generously.
 /// </para>
 /// <para>
-/// <b>By tokenizer</b> (text counts, exact but for pieces too long to merge: see <see cref="TextTokens"/>; slower): used only when the byte bound does not fit the budget.
+/// <b>By tokenizer</b> (text counts, exact but for pieces too long to merge and text past the call's allowance: see
+/// <see cref="TextTokens"/>; slower): used only when the byte bound does not fit the budget.
 /// Each message costs <see cref="FramingPerMessage"/> tokens plus the tokens of each of its string values
 /// (the OpenAI cookbook says 3), a name one more, the reply priming <see cref="ReplyPriming"/>; tool definitions,
 /// tool calls and <c>response_format</c> cost the tokens of their JSON text plus <see cref="FramingPerTool"/>
@@ -37,7 +37,7 @@ internal static class ChatInputBounds
         Lower: 0,
         PredictionUpper: request.PredictionBytes);
 
-    public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, Tokenizer tokenizer, CancellationToken cancellationToken = default)
+    public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, TextTokens tokens)
     {
         var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
         reader.Read();
@@ -49,7 +49,7 @@ internal static class ChatInputBounds
                 reader.Read();
                 while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    upper += FramingPerMessage + CountMessage(ref reader, body, tokenizer, ref lower, cancellationToken);
+                    upper += FramingPerMessage + CountMessage(ref reader, body, tokens, ref lower);
                 }
             }
             else if (reader.ValueTextEquals("tools"u8) || reader.ValueTextEquals("functions"u8))
@@ -59,19 +59,19 @@ internal static class ChatInputBounds
                 {
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        upper += FramingPerTool + CountRaw(ref reader, body, tokenizer, cancellationToken);
+                        upper += FramingPerTool + CountRaw(ref reader, body, tokens);
                     }
                 }
             }
             else if (reader.ValueTextEquals("response_format"u8))
             {
                 reader.Read();
-                upper += reader.TokenType == JsonTokenType.Null ? 0 : FramingPerTool + CountRaw(ref reader, body, tokenizer, cancellationToken);
+                upper += reader.TokenType == JsonTokenType.Null ? 0 : FramingPerTool + CountRaw(ref reader, body, tokens);
             }
             else if (reader.ValueTextEquals("prediction"u8))
             {
                 reader.Read();
-                prediction = CountStrings(ref reader, tokenizer, cancellationToken);
+                prediction = CountStrings(ref reader, tokens);
             }
             else
             {
@@ -83,9 +83,9 @@ internal static class ChatInputBounds
         return new InputTokenBound(upper, lower, prediction);
     }
 
-    private static long CountMessage(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer, ref long lower, CancellationToken cancellationToken)
+    private static long CountMessage(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, TextTokens tokens, ref long lower)
     {
-        long tokens = 0;
+        long count = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("tool_calls"u8) || reader.ValueTextEquals("function_call"u8))
@@ -95,12 +95,12 @@ internal static class ChatInputBounds
                 {
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        tokens += FramingPerTool + CountRaw(ref reader, body, tokenizer, cancellationToken);
+                        count += FramingPerTool + CountRaw(ref reader, body, tokens);
                     }
                 }
                 else
                 {
-                    tokens += reader.TokenType == JsonTokenType.Null ? 0 : FramingPerTool + CountRaw(ref reader, body, tokenizer, cancellationToken);
+                    count += reader.TokenType == JsonTokenType.Null ? 0 : FramingPerTool + CountRaw(ref reader, body, tokens);
                 }
             }
             else if (reader.ValueTextEquals("content"u8))
@@ -109,32 +109,32 @@ internal static class ChatInputBounds
                 if (reader.TokenType == JsonTokenType.String)
                 {
                     // Plain text content is tokenized on its own between special tokens, so its count is in every prompt.
-                    var (upper, exact) = TextTokens.Count(ref reader, tokenizer, cancellationToken);
+                    var (upper, exact) = tokens.Count(ref reader);
                     lower += exact;
-                    tokens += upper;
+                    count += upper;
                 }
                 else
                 {
-                    tokens += CountStrings(ref reader, tokenizer, cancellationToken);
+                    count += CountStrings(ref reader, tokens);
                 }
             }
             else
             {
                 bool isName = reader.ValueTextEquals("name"u8);
                 reader.Read();
-                tokens += CountStrings(ref reader, tokenizer, cancellationToken) + (isName ? FramingPerName : 0);
+                count += CountStrings(ref reader, tokens) + (isName ? FramingPerName : 0);
             }
         }
 
-        return tokens;
+        return count;
     }
 
     /// <summary>The tokens of every string value in the current value (recursively).</summary>
-    public static long CountStrings(ref Utf8JsonReader reader, Tokenizer tokenizer, CancellationToken cancellationToken = default)
+    public static long CountStrings(ref Utf8JsonReader reader, TextTokens tokens)
     {
         if (reader.TokenType == JsonTokenType.String)
         {
-            return CountString(ref reader, tokenizer, cancellationToken);
+            return CountString(ref reader, tokens);
         }
 
         if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
@@ -142,7 +142,7 @@ internal static class ChatInputBounds
             return 0;
         }
 
-        long tokens = 0;
+        long count = 0;
         int depth = reader.CurrentDepth;
         while (reader.Read() && reader.CurrentDepth > depth)
         {
@@ -158,23 +158,22 @@ internal static class ChatInputBounds
 
             if (reader.TokenType == JsonTokenType.String)
             {
-                tokens += CountString(ref reader, tokenizer, cancellationToken);
+                count += CountString(ref reader, tokens);
             }
         }
 
-        return tokens;
+        return count;
     }
 
     /// <summary>The tokens of one string value; its bytes when it spells a special token (see <see cref="TextTokens"/>).</summary>
-    public static long CountString(ref Utf8JsonReader reader, Tokenizer tokenizer, CancellationToken cancellationToken = default) =>
-        TextTokens.Count(ref reader, tokenizer, cancellationToken).Upper;
+    public static long CountString(ref Utf8JsonReader reader, TextTokens tokens) => tokens.Count(ref reader).Upper;
 
     /// <summary>The tokens of the current value's JSON text (bounded as <see cref="TextTokens.CountText"/> says).</summary>
-    public static long CountRaw(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer, CancellationToken cancellationToken = default)
+    public static long CountRaw(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, TextTokens tokens)
     {
         long start = reader.TokenStartIndex;
         reader.Skip();
         long end = reader.BytesConsumed;
-        return TextTokens.CountText(Encoding.UTF8.GetString(body[(int)start..(int)end]), tokenizer, cancellationToken).Upper;
+        return tokens.CountText(Encoding.UTF8.GetString(body[(int)start..(int)end])).Upper;
     }
 }

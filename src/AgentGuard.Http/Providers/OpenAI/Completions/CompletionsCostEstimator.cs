@@ -28,12 +28,12 @@ internal static class CompletionsCostEstimator
         ReadOnlySpan<byte> body, CompletionsRequest request, PricedModel model, ServiceTier tier, EstimationContext? context = null, int? outputCap = null,
         CancellationToken cancellationToken = default)
     {
-        if (Tokenizers.ForEncoding(model.Price.Encoding) is not { } tokenizer)
+        if (TextTokens.ForCall(model, cancellationToken) is not { } tokens)
         {
             return null;
         }
 
-        return Price(request, model, tier, CompletionsInputBounds.ByTokenizer(body, request, model.Price, tokenizer, cancellationToken), fromTokenizer: true, context, outputCap);
+        return Price(request, model, tier, CompletionsInputBounds.ByTokenizer(body, request, model.Price, tokens), fromTokenizer: true, context, outputCap);
     }
 
     /// <summary>The same input bound (echo included) priced with another output cap.</summary>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Requests;
-using Microsoft.ML.Tokenizers;
 
 namespace AgentGuard.Http.Providers.OpenAI;
 
@@ -33,7 +32,7 @@ internal static class CompletionsInputBounds
     public static InputTokenBound ByBytes(CompletionsRequest request, ModelPrice price) =>
         Bound(request, TextOrTokenIdsInputBounds.UpperByBytes(request.Prompt, TextOrTokenIdsInputBounds.CapPerItem(price)), request.SuffixBytes, request.Prompt.MinItemTokens);
 
-    public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, CompletionsRequest request, ModelPrice price, Tokenizer tokenizer, CancellationToken cancellationToken = default)
+    public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, CompletionsRequest request, ModelPrice price, TextTokens tokens)
     {
         long cap = TextOrTokenIdsInputBounds.CapPerItem(price);
         var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
@@ -45,7 +44,7 @@ internal static class CompletionsInputBounds
             if (reader.ValueTextEquals("prompt"u8))
             {
                 // The last "prompt" is the one read, as by the request reader; null is the default prompt.
-                prompt = TextOrTokenIdsInputBounds.ByTokenizer(ref reader, tokenizer, cap, cancellationToken);
+                prompt = TextOrTokenIdsInputBounds.ByTokenizer(ref reader, tokens, cap);
                 if (reader.TokenType == JsonTokenType.Null)
                 {
                     prompt = (CompletionsRequest.DefaultPrompt.Units, CompletionsRequest.DefaultPrompt.MinItemTokens);
@@ -54,7 +53,7 @@ internal static class CompletionsInputBounds
             else if (reader.ValueTextEquals("suffix"u8))
             {
                 reader.Read();
-                suffix = reader.TokenType == JsonTokenType.String ? TextTokens.Count(ref reader, tokenizer, cancellationToken).Upper : 0;
+                suffix = reader.TokenType == JsonTokenType.String ? tokens.Count(ref reader).Upper : 0;
             }
             else
             {

@@ -20,12 +20,12 @@ internal static class EmbeddingsCostEstimator
     public static CostBound? ByTokenizer(
         ReadOnlySpan<byte> body, EmbeddingsRequest request, PricedModel model, ServiceTier tier, EstimationContext? context = null, CancellationToken cancellationToken = default)
     {
-        if (Tokenizers.ForEncoding(model.Price.Encoding) is not { } tokenizer)
+        if (TextTokens.ForCall(model, cancellationToken) is not { } tokens)
         {
             return null;
         }
 
-        return Price(request, model, tier, EmbeddingsInputBounds.ByTokenizer(body, model.Price, tokenizer, cancellationToken), fromTokenizer: true, context);
+        return Price(request, model, tier, EmbeddingsInputBounds.ByTokenizer(body, model.Price, tokens), fromTokenizer: true, context);
     }
 
     private static CostBound Price(EmbeddingsRequest request, PricedModel model, ServiceTier tier, InputTokenBound input, bool fromTokenizer, EstimationContext? context) =>

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Requests;
-using Microsoft.ML.Tokenizers;
 
 namespace AgentGuard.Http.Providers.OpenAI;
 
@@ -15,7 +14,7 @@ internal static class EmbeddingsInputBounds
     public static InputTokenBound ByBytes(EmbeddingsRequest request, ModelPrice price) =>
         new(TextOrTokenIdsInputBounds.UpperByBytes(request.Input, TextOrTokenIdsInputBounds.CapPerItem(price)), Lower: 0, PredictionUpper: 0);
 
-    public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, ModelPrice price, Tokenizer tokenizer, CancellationToken cancellationToken = default)
+    public static InputTokenBound ByTokenizer(ReadOnlySpan<byte> body, ModelPrice price, TextTokens tokens)
     {
         long cap = TextOrTokenIdsInputBounds.CapPerItem(price);
         var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
@@ -26,7 +25,7 @@ internal static class EmbeddingsInputBounds
             if (reader.ValueTextEquals("input"u8))
             {
                 // The last "input" is the one read, as by the request reader.
-                (upper, _) = TextOrTokenIdsInputBounds.ByTokenizer(ref reader, tokenizer, cap, cancellationToken);
+                (upper, _) = TextOrTokenIdsInputBounds.ByTokenizer(ref reader, tokens, cap);
             }
             else
             {

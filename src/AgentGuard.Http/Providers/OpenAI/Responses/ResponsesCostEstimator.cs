@@ -21,12 +21,12 @@ internal static class ResponsesCostEstimator
         ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, ServiceTier tier, EstimationContext context, int? outputCap = null,
         CancellationToken cancellationToken = default)
     {
-        if (Tokenizers.ForEncoding(model.Price.Encoding) is not { } tokenizer)
+        if (TextTokens.ForCall(model, cancellationToken) is not { } tokens)
         {
             return null;
         }
 
-        return Price(request, model, tier, ResponsesInputBounds.ByTokenizer(body, request, model, context, tokenizer, cancellationToken), fromTokenizer: true, context, outputCap);
+        return Price(request, model, tier, ResponsesInputBounds.ByTokenizer(body, request, model, context, tokens), fromTokenizer: true, context, outputCap);
     }
 
     /// <summary>The same input bound priced with another output cap: every turn a tool call adds is priced with the new cap too.</summary>

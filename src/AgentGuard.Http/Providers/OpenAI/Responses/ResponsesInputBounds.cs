@@ -2,7 +2,6 @@ using System.Text.Json;
 using AgentGuard.Http.Estimation;
 using AgentGuard.Http.Pricing;
 using AgentGuard.Http.Requests;
-using Microsoft.ML.Tokenizers;
 
 namespace AgentGuard.Http.Providers.OpenAI;
 
@@ -39,7 +38,7 @@ internal static class ResponsesInputBounds
     /// of the instructions, and of the JSON text of each tool definition and of <c>text.format</c>, with the same framing.
     /// </summary>
     public static InputTokenBound ByTokenizer(
-        ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, EstimationContext context, Tokenizer tokenizer, CancellationToken cancellationToken = default)
+        ReadOnlySpan<byte> body, ResponsesRequest request, PricedModel model, EstimationContext context, TextTokens tokens)
     {
         var reader = new Utf8JsonReader(body, JsonRequestFields.ReaderOptions);
         reader.Read();
@@ -50,7 +49,7 @@ internal static class ResponsesInputBounds
             {
                 reader.Read();
                 visible += reader.TokenType == JsonTokenType.String
-                    ? ChatInputBounds.FramingPerMessage + tokenizer.CountTokens(SystemRole) + ChatInputBounds.CountString(ref reader, tokenizer, cancellationToken)
+                    ? ChatInputBounds.FramingPerMessage + tokens.CountText(SystemRole).Upper + ChatInputBounds.CountString(ref reader, tokens)
                     : 0;
             }
             else if (reader.ValueTextEquals("input"u8))
@@ -58,13 +57,13 @@ internal static class ResponsesInputBounds
                 reader.Read();
                 if (reader.TokenType == JsonTokenType.String)
                 {
-                    visible += ChatInputBounds.FramingPerMessage + tokenizer.CountTokens(UserRole) + ChatInputBounds.CountString(ref reader, tokenizer, cancellationToken);
+                    visible += ChatInputBounds.FramingPerMessage + tokens.CountText(UserRole).Upper + ChatInputBounds.CountString(ref reader, tokens);
                 }
                 else if (reader.TokenType == JsonTokenType.StartArray)
                 {
                     while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
                     {
-                        visible += ChatInputBounds.FramingPerMessage + ChatInputBounds.CountStrings(ref reader, tokenizer, cancellationToken);
+                        visible += ChatInputBounds.FramingPerMessage + ChatInputBounds.CountStrings(ref reader, tokens);
                     }
                 }
             }
@@ -75,14 +74,14 @@ internal static class ResponsesInputBounds
                 {
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
                     {
-                        visible += ChatInputBounds.FramingPerTool + ChatInputBounds.CountRaw(ref reader, body, tokenizer, cancellationToken);
+                        visible += ChatInputBounds.FramingPerTool + ChatInputBounds.CountRaw(ref reader, body, tokens);
                     }
                 }
             }
             else if (reader.ValueTextEquals("text"u8))
             {
                 reader.Read();
-                visible += reader.TokenType == JsonTokenType.StartObject ? CountTextFormat(ref reader, body, tokenizer, cancellationToken) : 0;
+                visible += reader.TokenType == JsonTokenType.StartObject ? CountTextFormat(ref reader, body, tokens) : 0;
             }
             else
             {
@@ -123,16 +122,16 @@ internal static class ResponsesInputBounds
         return context.ResponseTokens is { } known && known.TryGet(previous, out long tokens) ? tokens : window;
     }
 
-    private static long CountTextFormat(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, Tokenizer tokenizer, CancellationToken cancellationToken)
+    private static long CountTextFormat(ref Utf8JsonReader reader, ReadOnlySpan<byte> body, TextTokens tokens)
     {
-        long tokens = 0;
+        long count = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             bool isFormat = reader.ValueTextEquals("format"u8);
             reader.Read();
             if (isFormat && reader.TokenType != JsonTokenType.Null)
             {
-                tokens += ChatInputBounds.FramingPerTool + ChatInputBounds.CountRaw(ref reader, body, tokenizer, cancellationToken);
+                count += ChatInputBounds.FramingPerTool + ChatInputBounds.CountRaw(ref reader, body, tokens);
             }
             else
             {
@@ -140,6 +139,6 @@ internal static class ResponsesInputBounds
             }
         }
 
-        return tokens;
+        return count;
     }
 }
