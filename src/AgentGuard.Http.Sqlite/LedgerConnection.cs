@@ -11,6 +11,9 @@ internal sealed class LedgerConnection(SqliteConnection connection) : IDisposabl
     // Statement texts are constants (or strings built once per ledger), so their references identify them cheaply.
     private readonly Dictionary<string, SqliteCommand> _commands = new(ReferenceEqualityComparer.Instance);
 
+    /// <summary>The native connection, for the calls Microsoft.Data.Sqlite does not make the way the ledger needs.</summary>
+    public SQLitePCL.sqlite3 Handle => connection.Handle!;
+
     /// <summary>Whether a failed transaction could not be rolled back: the connection is then closed, not reused.</summary>
     public bool Broken { get; set; }
 
