@@ -3,7 +3,6 @@ namespace AgentGuard.Http.Sqlite;
 public sealed partial class SqliteBudgetLedger
 {
     private const int LeaseActive = 0;
-    private const int LeaseExpired = 1;
     private const int LeaseSettled = 2;
 
     private const string SelectLeaseState = "SELECT state FROM leases WHERE id = $id;";
@@ -14,19 +13,19 @@ public sealed partial class SqliteBudgetLedger
     private const string ExtendLease = "UPDATE leases SET expires_at = $expires WHERE id = $id AND state = 0;";
 
     /// <summary>
-    /// A reservation inside a batch's transaction: the pools come from (and go back to) the batch's copy, so that a hot
-    /// pool is read and written once per batch, not once per operation.
+    /// A reservation inside a batch's transaction, on the batch's copy of the pools (read and written once per batch, not
+    /// once per operation). Everything is checked before anything is written.
     /// </summary>
-    private static async ValueTask<ReservationResult> ReserveAsync(LedgerTransaction tx, BatchPools batchPools, ReservationRequest request)
+    private static ReservationResult Reserve(LedgerTransaction tx, BatchPools batchPools, ReservationRequest request)
     {
         var pools = new PoolRow[request.Pools.Count];
         for (int i = 0; i < pools.Length; i++)
         {
-            pools[i] = await batchPools.GetOrCreateAsync(tx, request.Pools[i]).ConfigureAwait(false);
+            pools[i] = batchPools.GetOrCreate(tx, request.Pools[i]);
         }
 
         // A retried reservation reserves once: it is granted when the first try was and its lease is still active.
-        if (await tx.Command(SelectLeaseState).With("$id", request.LeaseId).ScalarAsync(tx.Async, tx.Ct).ConfigureAwait(false) is long state)
+        if (tx.Command(SelectLeaseState).With("$id", request.LeaseId).ExecuteScalar() is long state)
         {
             return new ReservationResult(state == LeaseActive, pools[0].State);
         }
@@ -40,39 +39,31 @@ public sealed partial class SqliteBudgetLedger
                 if (request.CountRefusal)
                 {
                     pool.Refused++;
-                    pool.Dirty = true;
                 }
 
                 return new ReservationResult(false, pool.State);
             }
         }
 
-        for (int i = 0; i < pools.Length; i++)
-        {
-            await tx.Command(InsertLeasePool).With("$id", request.LeaseId).With("$position", i).With("$key", pools[i].Key).RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-        }
-
-        await tx.Command(InsertLease)
+        tx.Command(InsertLease)
             .With("$id", request.LeaseId)
             .With("$amount", amount)
             .With("$expires", ExpiryAfter(tx.Now, request.LeaseDuration))
             .With("$model", request.Model)
-            .RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
+            .Run();
+        for (int i = 0; i < pools.Length; i++)
+        {
+            tx.Command(InsertLeasePool).With("$id", request.LeaseId).With("$position", i).With("$key", pools[i].Key).Run();
+        }
+
         foreach (var pool in pools)
         {
             pool.Reserved += amount;
-            pool.Dirty = true;
         }
 
         return new ReservationResult(true, pools[0].State);
     }
 
-    private static async ValueTask<bool> ExtendAsync(LedgerTransaction tx, string leaseId, TimeSpan leaseDuration)
-    {
-        int extended = await tx.Command(ExtendLease)
-            .With("$id", leaseId)
-            .With("$expires", ExpiryAfter(tx.Now, leaseDuration))
-            .RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-        return extended == 1;
-    }
+    private static bool Extend(LedgerTransaction tx, string leaseId, TimeSpan leaseDuration) =>
+        tx.Command(ExtendLease).With("$id", leaseId).With("$expires", ExpiryAfter(tx.Now, leaseDuration)).Run() == 1;
 }

@@ -21,17 +21,20 @@ public sealed partial class SqliteBudgetLedger
     private const string AnyExpiredLease = "SELECT EXISTS (SELECT 1 FROM leases WHERE state = 0 AND expires_at <= $now);";
     private const string ForgetFinishedLeases = "DELETE FROM leases WHERE state <> 0 AND finished_at < $before;";
 
-    /// <summary>A settlement inside a batch's transaction, on the batch's copy of the pools.</summary>
-    private static async ValueTask<SettlementResult> SettleAsync(LedgerTransaction tx, BatchPools batchPools, SettlementRequest settlement)
+    /// <summary>
+    /// A settlement inside a batch's transaction, on the batch's copy of the pools. Every amount is computed (and
+    /// checked for overflow) before anything is written, so a settlement that cannot be applied fails alone.
+    /// </summary>
+    private static SettlementResult Settle(LedgerTransaction tx, BatchPools batchPools, SettlementRequest settlement)
     {
         bool found = false;
         long amount = 0;
         int state = LeaseActive;
         string? leaseModel = null;
         var leasePools = new List<(string Key, long? ExpiredEpoch)>(1);
-        await using (var reader = await tx.Command(SelectLeaseWithPools).With("$id", settlement.LeaseId).ReaderAsync(tx.Async, tx.Ct).ConfigureAwait(false))
+        using (var reader = tx.Command(SelectLeaseWithPools).With("$id", settlement.LeaseId).ExecuteReader())
         {
-            while (await reader.NextAsync(tx.Async, tx.Ct).ConfigureAwait(false))
+            while (reader.Read())
             {
                 found = true;
                 (amount, state, leaseModel) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetNullableString(2));
@@ -54,36 +57,37 @@ public sealed partial class SqliteBudgetLedger
 
         long actual = settlement.CostMicros ?? 0;
         long charged = actual;
-        var pools = new PoolRow[leasePools.Count];
-        for (int i = 0; i < pools.Length; i++)
+        var pools = new List<PoolRow>(leasePools.Count);
+        var spent = new List<long>(leasePools.Count);
+        foreach (var (key, expiredEpoch) in leasePools)
         {
-            pools[i] = await batchPools.GetAsync(tx, leasePools[i].Key).ConfigureAwait(false);
-        }
+            // A pool that no longer exists has nothing to settle (as an UPDATE of its row would change nothing).
+            if (batchPools.Get(tx, key) is not { } pool)
+            {
+                continue;
+            }
 
-        // Computed before anything changes: a settlement that would overflow a pool fails alone, changing nothing.
-        var spent = new long[pools.Length];
-        for (int i = 0; i < pools.Length; i++)
-        {
-            var pool = pools[i];
             if (state == LeaseActive)
             {
-                spent[i] = checked(pool.Spent + actual);
+                spent.Add(checked(pool.Spent + actual));
             }
             else
             {
                 // The expiry charged the full amount; refund down to (or charge up to) the actual cost, unless the pool
                 // was reset since: the reset wiped that charge, and the call belongs to the period before it.
-                charged = pool.Epoch == leasePools[i].ExpiredEpoch ? actual - amount : 0;
-                spent[i] = checked(pool.Spent + charged);
+                charged = pool.Epoch == expiredEpoch ? actual - amount : 0;
+                spent.Add(checked(pool.Spent + charged));
             }
+
+            pools.Add(pool);
         }
 
-        await tx.Command(FinishLease).With("$id", settlement.LeaseId).With("$now", tx.Now).RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
+        tx.Command(FinishLease).With("$id", settlement.LeaseId).With("$now", tx.Now).Run();
         var details = settlement.Details;
-        await AppendSpendLogAsync(tx, new SpendLogRow(tx.Now, settlement.LeaseId, details.Model ?? leaseModel, details.InputTokens, details.CachedInputTokens, details.OutputTokens, charged, amount, details.Outcome))
-            .ConfigureAwait(false);
-        var states = new BudgetPoolState[pools.Length];
-        for (int i = 0; i < pools.Length; i++)
+        SyncPath.Complete(AppendSpendLogAsync(tx, new SpendLogRow(
+            tx.Now, settlement.LeaseId, details.Model ?? leaseModel, details.InputTokens, details.CachedInputTokens, details.OutputTokens, charged, amount, details.Outcome)));
+        var states = new BudgetPoolState[pools.Count];
+        for (int i = 0; i < states.Length; i++)
         {
             var pool = pools[i];
             pool.Spent = spent[i];
@@ -92,7 +96,6 @@ public sealed partial class SqliteBudgetLedger
                 pool.Reserved -= amount;
             }
 
-            pool.Dirty = true;
             states[i] = pool.State;
         }
 

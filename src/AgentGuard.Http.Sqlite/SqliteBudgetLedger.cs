@@ -37,13 +37,13 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
     private readonly LedgerConnectionPool _connections;
 
     // SQLite admits one writer at a time: this process's writers queue here instead of polling the file lock, which
-    // only other processes then contend for.
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    // only other processes then contend for. Held only while a write runs, synchronously.
+    private readonly Lock _writeGate = new();
     private LedgerConnection? _writer;
     private volatile bool _schemaReady;
     private volatile bool _disposed;
-    private int _settlementsSincePrune;
     private readonly LedgerBatcher _batcher;
+    private int _settlementsSincePrune;
 
     /// <summary>Opens (or creates on first use) the ledger in the database <paramref name="options"/> name.</summary>
     /// <param name="options">The file and how to write it.</param>
@@ -87,7 +87,7 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
 
     /// <inheritdoc />
     public ValueTask<ReservationResult> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default) =>
-        _batcher.ReserveAsync(CheckReservation(request), cancellationToken);
+        _batcher.ReserveAsync(CheckReservation(request), cancellationToken: cancellationToken);
 
     /// <inheritdoc />
     public ReservationResult Reserve(ReservationRequest request) => _batcher.Reserve(CheckReservation(request));
@@ -109,14 +109,14 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
 
     /// <inheritdoc />
     public ValueTask<SettlementResult> SettleAsync(SettlementRequest settlement, CancellationToken cancellationToken = default) =>
-        _batcher.SettleAsync(CheckSettlement(settlement), cancellationToken);
+        _batcher.SettleAsync(CheckSettlement(settlement), cancellationToken: cancellationToken);
 
     /// <inheritdoc />
     public SettlementResult Settle(SettlementRequest settlement) => _batcher.Settle(CheckSettlement(settlement));
 
     /// <inheritdoc />
     public ValueTask<bool> ExtendAsync(string leaseId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        _batcher.ExtendAsync(CheckLease(leaseId), leaseDuration, cancellationToken);
+        _batcher.ExtendAsync(CheckLease(leaseId), leaseDuration, cancellationToken: cancellationToken);
 
     /// <inheritdoc />
     public bool Extend(string leaseId, TimeSpan leaseDuration) => _batcher.Extend(CheckLease(leaseId), leaseDuration);
@@ -172,19 +172,39 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
         _connections.Dispose();
 
         // An operation still writing finishes first; those after it find the ledger disposed.
-        _writeGate.Wait();
-        try
+        lock (_writeGate)
         {
             _writer?.Dispose();
             _writer = null;
         }
-        finally
-        {
-            _writeGate.Release();
-        }
     }
 
     internal static string DescriptionOf(string filePath) => "sqlite:" + filePath;
+
+    private ReservationRequest CheckReservation(ReservationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return request;
+    }
+
+    private SettlementRequest CheckSettlement(SettlementRequest settlement)
+    {
+        ArgumentNullException.ThrowIfNull(settlement);
+        ArgumentException.ThrowIfNullOrEmpty(settlement.LeaseId);
+        ArgumentNullException.ThrowIfNull(settlement.Details);
+        ArgumentOutOfRangeException.ThrowIfNegative(settlement.CostMicros ?? 0, nameof(settlement));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return settlement;
+    }
+
+    private string CheckLease(string leaseId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(leaseId);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return leaseId;
+    }
 
     /// <summary>Checks the options (at registration too, so that a mistake fails at startup) and builds the connection string.</summary>
     internal static SqliteConnectionStringBuilder Validate(SqliteLedgerOptions options)

@@ -1,19 +1,7 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Sources;
 
 namespace AgentGuard.Http.Ledgers;
-
-/// <summary>What a <see cref="LedgerOperation"/> does.</summary>
-public enum LedgerOperationKind
-{
-    /// <summary>A reservation (<see cref="IBudgetLedger.ReserveAsync"/>): <see cref="LedgerOperation.Reservation"/> says what.</summary>
-    Reserve = 0,
-
-    /// <summary>A commit or release (<see cref="IBudgetLedger.SettleAsync"/>): <see cref="LedgerOperation.Settlement"/> says what.</summary>
-    Settle = 1,
-
-    /// <summary>A heartbeat (<see cref="IBudgetLedger.ExtendAsync"/>): <see cref="LedgerOperation.LeaseDuration"/> from now.</summary>
-    Extend = 2,
-}
 
 /// <summary>
 /// One reservation, settlement or extension queued in a <see cref="LedgerBatcher"/>: what a store's batch executor reads,
@@ -33,17 +21,16 @@ public sealed class LedgerOperation : IValueTaskSource
     private readonly ManualResetEventSlim? _syncSignal;
     private int _state;
     private List<LedgerOperation>? _ledBatch;
-    private bool _hasOutcome;
     private ReservationResult _reserved;
     private SettlementResult _settled;
     private bool _extended;
     private Exception? _failure;
 
-    private LedgerOperation(LedgerOperationKind kind, string leaseId, bool sync)
+    private LedgerOperation(LedgerOperationKind kind, string leaseId, bool sync, object? storeState)
     {
         Kind = kind;
         LeaseId = leaseId;
-        IsSync = sync;
+        StoreState = storeState;
         _syncSignal = sync ? new ManualResetEventSlim(false, spinCount: 1) : null;
     }
 
@@ -53,7 +40,7 @@ public sealed class LedgerOperation : IValueTaskSource
     /// <summary>The lease it is about: operations on one lease never share a batch, so a batch may treat them independently.</summary>
     public string LeaseId { get; }
 
-    /// <summary>The reservation (for <see cref="LedgerOperationKind.Reserve"/>), already validated.</summary>
+    /// <summary>The reservation (for <see cref="LedgerOperationKind.Reserve"/>), as the store validated it.</summary>
     public ReservationRequest? Reservation { get; private init; }
 
     /// <summary>The settlement (for <see cref="LedgerOperationKind.Settle"/>): a release when its cost is null.</summary>
@@ -63,42 +50,12 @@ public sealed class LedgerOperation : IValueTaskSource
     public TimeSpan LeaseDuration { get; private init; }
 
     /// <summary>What the store attached to the operation when it queued it (for example the budget a lease belongs to).</summary>
-    public object? StoreState { get; init; }
+    public object? StoreState { get; }
 
-    /// <summary>Whether the caller waits on the synchronous API (it then leads any batch it is in, on the synchronous path).</summary>
-    public bool IsSync { get; }
+    /// <summary>Whether the executor has given this operation an outcome (or a failure of its own).</summary>
+    public bool HasOutcome { get; private set; }
 
-    /// <summary>Whether the executor has given this operation an outcome.</summary>
-    public bool HasOutcome => _hasOutcome;
-
-    /// <summary>The reservation's outcome, once <see cref="HasOutcome"/> (and not failed).</summary>
-    public ReservationResult ReservationOutcome => _reserved;
-
-    /// <summary>The operation's own failure, when the executor gave it one.</summary>
-    public Exception? Failure => _failure;
-
-    /// <summary>A reservation to queue.</summary>
-    public static LedgerOperation Reserve(ReservationRequest request, bool sync, object? storeState = null)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return new LedgerOperation(LedgerOperationKind.Reserve, request.LeaseId, sync) { Reservation = request, StoreState = storeState };
-    }
-
-    /// <summary>A settlement to queue.</summary>
-    public static LedgerOperation Settle(SettlementRequest settlement, bool sync, object? storeState = null)
-    {
-        ArgumentNullException.ThrowIfNull(settlement);
-        return new LedgerOperation(LedgerOperationKind.Settle, settlement.LeaseId, sync) { Settlement = settlement, StoreState = storeState };
-    }
-
-    /// <summary>An extension to queue.</summary>
-    public static LedgerOperation Extend(string leaseId, TimeSpan leaseDuration, bool sync, object? storeState = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(leaseId);
-        return new LedgerOperation(LedgerOperationKind.Extend, leaseId, sync) { LeaseDuration = leaseDuration, StoreState = storeState };
-    }
-
-    /// <summary>Records a reservation's outcome (replacing any earlier one: an executor may run a batch again).</summary>
+    /// <summary>Records a reservation's outcome.</summary>
     public void SetReserved(ReservationResult result)
     {
         CheckKind(LedgerOperationKind.Reserve);
@@ -122,19 +79,39 @@ public sealed class LedgerOperation : IValueTaskSource
         Succeeded();
     }
 
-    /// <summary>Records that this operation alone failed (the others of its batch stand): its caller gets <paramref name="failure"/>.</summary>
+    /// <summary>Records that this operation alone failed, changing nothing (the others of its batch stand): its caller gets <paramref name="failure"/>.</summary>
     public void SetFailed(Exception failure)
     {
         ArgumentNullException.ThrowIfNull(failure);
         _failure = failure;
-        _hasOutcome = true;
+        HasOutcome = true;
     }
 
-    /// <summary>Forgets any outcome (an executor that runs the batch again after rolling it back).</summary>
-    public void ClearOutcome()
+    internal static LedgerOperation Reserve(ReservationRequest request, bool sync, object? storeState)
     {
-        _hasOutcome = false;
-        _failure = null;
+        ArgumentNullException.ThrowIfNull(request);
+        return new LedgerOperation(LedgerOperationKind.Reserve, request.LeaseId, sync, storeState) { Reservation = request };
+    }
+
+    internal static LedgerOperation Settle(SettlementRequest settlement, bool sync, object? storeState)
+    {
+        ArgumentNullException.ThrowIfNull(settlement);
+        return new LedgerOperation(LedgerOperationKind.Settle, settlement.LeaseId, sync, storeState) { Settlement = settlement };
+    }
+
+    internal static LedgerOperation Extend(string leaseId, TimeSpan leaseDuration, bool sync, object? storeState)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(leaseId);
+        return new LedgerOperation(LedgerOperationKind.Extend, leaseId, sync, storeState) { LeaseDuration = leaseDuration };
+    }
+
+    /// <summary>The release of a reservation granted to a caller that gave up waiting: nobody waits for it, and it never leads.</summary>
+    internal static LedgerOperation ReleaseAbandoned(LedgerOperation granted)
+    {
+        var release = new SettlementRequest(granted.LeaseId, null, new SpendDetails(SpendOutcome.Released, granted.Reservation!.Model));
+        var operation = Settle(release, sync: false, granted.StoreState);
+        operation._state = Abandoned;
+        return operation;
     }
 
     internal ReservationResult ReservedResult() => _failure is null ? _reserved : throw Rethrow(_failure);
@@ -143,11 +120,11 @@ public sealed class LedgerOperation : IValueTaskSource
 
     internal bool ExtendedResult() => _failure is null ? _extended : throw Rethrow(_failure);
 
+    /// <summary>Whether this is a reservation that was granted (the executor's outcome, no failure).</summary>
+    internal bool IsGrantedReservation => Kind == LedgerOperationKind.Reserve && _failure is null && _reserved.Granted;
+
     /// <summary>The caller of an idle queue leads the batch it starts.</summary>
     internal void MarkLeading() => Volatile.Write(ref _state, Leading);
-
-    /// <summary>An operation that no caller waits for (the ledger's own): it never leads, and its outcome is dropped.</summary>
-    internal void MarkUnwatched() => Volatile.Write(ref _state, Abandoned);
 
     /// <summary>Chooses this waiting operation's caller to lead <paramref name="batch"/>; false when the caller gave up waiting.</summary>
     internal bool TryLead(List<LedgerOperation> batch)
@@ -181,16 +158,15 @@ public sealed class LedgerOperation : IValueTaskSource
         if (batchFailure is not null)
         {
             _failure = batchFailure;
-            _hasOutcome = true;
+            HasOutcome = true;
         }
-        else if (!_hasOutcome)
+        else if (!HasOutcome)
         {
             _failure = new InvalidOperationException($"The ledger's batch gave the {Kind} of lease '{LeaseId}' no outcome.");
-            _hasOutcome = true;
+            HasOutcome = true;
         }
 
-        int state = Volatile.Read(ref _state);
-        if (state == Leading)
+        if (Volatile.Read(ref _state) == Leading)
         {
             // The caller is the thread running this batch: it reads the outcome when the batch returns.
             Volatile.Write(ref _state, Completed);
@@ -212,14 +188,18 @@ public sealed class LedgerOperation : IValueTaskSource
     /// <summary>Waits until the operation is completed or its caller chosen to lead; cancellation gives up waiting, never the operation.</summary>
     internal async ValueTask WaitAsync(CancellationToken cancellationToken)
     {
-        await using (cancellationToken.UnsafeRegister(static (state, token) => ((LedgerOperation)state!).TryAbandon(token), this).ConfigureAwait(false))
+        var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static (state, token) => ((LedgerOperation)state!).TryAbandon(token), this)
+            : default;
+        try
         {
             await new ValueTask(this, _signal.Version).ConfigureAwait(false);
         }
+        finally
+        {
+            await registration.DisposeAsync().ConfigureAwait(false);
+        }
     }
-
-    /// <summary>Whether the reservation was granted to a caller that gave up waiting (its lease then needs releasing).</summary>
-    internal bool IsAbandonedGrant => Kind == LedgerOperationKind.Reserve && _failure is null && _reserved.Granted;
 
     void IValueTaskSource.GetResult(short token) => _signal.GetResult(token);
 
@@ -259,12 +239,12 @@ public sealed class LedgerOperation : IValueTaskSource
     private void Succeeded()
     {
         _failure = null;
-        _hasOutcome = true;
+        HasOutcome = true;
     }
 
     private static Exception Rethrow(Exception failure)
     {
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        ExceptionDispatchInfo.Throw(failure);
         return failure;
     }
 }
