@@ -85,7 +85,7 @@ public sealed class LedgerBatcher
 
     /// <summary>How many batches ran, with how many operations.</summary>
     public LedgerBatchStatistics Statistics =>
-        new(Interlocked.Read(ref _batches), Interlocked.Read(ref _operations), Volatile.Read(ref _largestBatch));
+        new(Interlocked.Read(ref _batches), Interlocked.Read(ref _operations), Volatile.Read(ref _largestBatch), _syncLane.Queued + _asyncLane.Queued, _syncLane.Running + _asyncLane.Running);
 
     /// <summary>
     /// Throws, with a message that names the store's option and says what to fix, when <paramref name="maxBatchSize"/>
@@ -189,6 +189,28 @@ public sealed class LedgerBatcher
         private List<LedgerOperation> _spare = [];
         private bool _running;
 
+        public int Queued
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _pending.Count;
+                }
+            }
+        }
+
+        public int Running
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _running ? 1 : 0;
+                }
+            }
+        }
+
         /// <summary>Runs a synchronous caller's operation: leading its batch, or waiting on its event for a batch that holds it.</summary>
         public void Run(LedgerOperation operation)
         {
@@ -282,52 +304,58 @@ public sealed class LedgerBatcher
             }
 
             owner.Record(batch.Count);
+            List<LedgerOperation>? completed = null;
             List<LedgerOperation>? abandonedGrants = null;
             foreach (var operation in batch)
             {
-                if (!operation.Finish(failure) && operation.IsGrantedReservation)
+                if (operation.Finish(failure))
+                {
+                    (completed ??= new List<LedgerOperation>(batch.Count)).Add(operation);
+                }
+                else if (operation.IsAbandoned && operation.IsGrantedReservation)
                 {
                     (abandonedGrants ??= []).Add(operation);
                 }
             }
 
-            if (!owner.Enabled)
-            {
-                // Every caller runs its own operation: none can have given up waiting for it.
-                return null;
-            }
-
-            List<LedgerOperation>? next;
+            List<LedgerOperation>? next = null;
             LedgerOperation? leader = null;
-            lock (_lock)
+            if (owner.Enabled)
             {
-                foreach (var abandoned in abandonedGrants ?? [])
+                // The next batch is taken before anyone is woken, so that a caller that has its outcome finds the
+                // queue as it is: idle, or with a leader of its own.
+                lock (_lock)
                 {
-                    // Nobody waits for these releases: they go with the next batch, whoever runs it.
-                    _pending.Add(LedgerOperation.ReleaseAbandoned(abandoned));
-                }
-
-                next = TakeNextBatch();
-                if (next is not null)
-                {
-                    foreach (var operation in next)
+                    foreach (var abandoned in abandonedGrants ?? [])
                     {
-                        if (operation.TryLead(next))
+                        // Nobody waits for these releases: they go with the next batch, whoever runs it.
+                        _pending.Add(LedgerOperation.ReleaseAbandoned(abandoned));
+                    }
+
+                    next = TakeNextBatch();
+                    if (next is not null)
+                    {
+                        foreach (var operation in next)
                         {
-                            leader = operation;
-                            break;
+                            if (operation.TryLead(next))
+                            {
+                                leader = operation;
+                                break;
+                            }
                         }
                     }
                 }
             }
 
-            if (leader is not null)
+            // The next batch's leader first: the store gets its next transaction as soon as possible.
+            leader?.WakeLeader();
+            foreach (var operation in completed ?? [])
             {
-                leader.WakeLeader();
-                return null;
+                operation.WakeCompleted();
             }
 
-            return next;
+            // With no caller to lead them (they all gave up waiting), this caller runs them itself.
+            return leader is null ? next : null;
         }
 
         /// <summary>The next batch from the queue, in order, at most one operation per lease; null (and idle) when nothing waits.</summary>

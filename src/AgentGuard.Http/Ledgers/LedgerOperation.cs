@@ -151,7 +151,8 @@ public sealed class LedgerOperation : IValueTaskSource
 
     /// <summary>
     /// Ends the operation after its batch: <paramref name="batchFailure"/> (the whole batch failed) replaces its own
-    /// outcome. Returns false when its caller had given up waiting (cancelled): the outcome then has no reader.
+    /// outcome. Returns whether its caller waits to be woken (<see cref="WakeCompleted"/>); false when the caller is
+    /// the one running the batch, or gave up waiting (cancelled: the outcome then has no reader, see <see cref="IsAbandoned"/>).
     /// </summary>
     internal bool Finish(Exception? batchFailure)
     {
@@ -170,17 +171,17 @@ public sealed class LedgerOperation : IValueTaskSource
         {
             // The caller is the thread running this batch: it reads the outcome when the batch returns.
             Volatile.Write(ref _state, Completed);
-            return true;
+            return false;
         }
 
-        if (Interlocked.CompareExchange(ref _state, Completed, Pending) == Pending)
-        {
-            Signal();
-            return true;
-        }
-
-        return false;
+        return Interlocked.CompareExchange(ref _state, Completed, Pending) == Pending;
     }
+
+    /// <summary>Whether the caller gave up waiting before the operation finished.</summary>
+    internal bool IsAbandoned => Volatile.Read(ref _state) == Abandoned;
+
+    /// <summary>Wakes the caller of an operation that <see cref="Finish"/> completed.</summary>
+    internal void WakeCompleted() => Signal();
 
     /// <summary>Waits (on the caller's own thread) until the operation is completed or its caller chosen to lead.</summary>
     internal void WaitSync() => _syncSignal!.Wait();
