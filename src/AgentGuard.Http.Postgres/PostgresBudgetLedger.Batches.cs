@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using AgentGuard.Http.Ledgers;
 using AgentGuard.Http.Postgres.Internal;
 using AgentGuard.Http.Postgres.Sql;
@@ -73,15 +74,16 @@ public sealed partial class PostgresBudgetLedger
             var toCount = new List<(LedgerOperation Operation, string Key)>();
             using (var batch = BatchOf(operations))
             {
+                var reading = new StrongBox<int>(-1);
                 try
                 {
-                    await ReadBatchAsync(connection, batch, operations, alone, toCount, async).ConfigureAwait(false);
+                    await ReadBatchAsync(connection, batch, operations, alone, toCount, reading, async).ConfigureAwait(false);
                 }
-                catch (PostgresException ex) when (!IsTransient(ex) && ex.BatchCommand is { } command && batch.BatchCommands.IndexOf(command) >= LockStatements)
+                catch (PostgresException ex) when (!IsTransient(ex) && FailedOperation(batch, ex, reading.Value, operations.Count) is int failed)
                 {
                     // The transaction is aborted: undo it, and run again without the operation whose statement failed.
                     alone.Clear();
-                    return operations[batch.BatchCommands.IndexOf(command) - LockStatements];
+                    return operations[failed];
                 }
             }
 
@@ -105,6 +107,13 @@ public sealed partial class PostgresBudgetLedger
         {
             await Db.CloseAsync(connection, async).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The operation whose statement raised the error: the one Npgsql names, or else the one being read; null for a lock statement.</summary>
+    private static int? FailedOperation(NpgsqlBatch batch, PostgresException error, int reading, int operations)
+    {
+        int failed = error.BatchCommand is { } command ? batch.BatchCommands.IndexOf(command) - LockStatements : reading;
+        return failed >= 0 && failed < operations ? failed : null;
     }
 
     /// <summary>The locks in their fixed order, then each operation's own statement (every one returns rows: one result set each).</summary>
@@ -151,6 +160,7 @@ public sealed partial class PostgresBudgetLedger
         List<LedgerOperation> operations,
         List<LedgerOperation> alone,
         List<(LedgerOperation Operation, string Key)> toCount,
+        StrongBox<int> reading,
         bool async)
     {
         batch.Connection = connection;
@@ -163,8 +173,11 @@ public sealed partial class PostgresBudgetLedger
                 await NextResultAsync(reader, async).ConfigureAwait(false);
             }
 
-            foreach (var operation in operations)
+            for (int index = 0; index < operations.Count; index++)
             {
+                // An error surfaces while its statement's result set is reached or read.
+                reading.Value = index;
+                var operation = operations[index];
                 switch (operation.Kind)
                 {
                     case LedgerOperationKind.Reserve when operation.Reservation!.Pools.Count == 1:
@@ -219,6 +232,7 @@ public sealed partial class PostgresBudgetLedger
                         break;
                 }
 
+                reading.Value = index + 1;
                 await NextResultAsync(reader, async).ConfigureAwait(false);
             }
         }
