@@ -9,15 +9,21 @@ public sealed partial class PostgresBudgetLedger
 {
     /// <inheritdoc />
     public ValueTask<ReservationResult> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default) =>
-        ReserveAsync(request, async: true, cancellationToken);
+        _batcher.ReserveAsync(CheckReservation(request), cancellationToken: cancellationToken);
 
     /// <inheritdoc />
-    public ReservationResult Reserve(ReservationRequest request) => Db.Complete(ReserveAsync(request, async: false, CancellationToken.None));
+    public ReservationResult Reserve(ReservationRequest request) => _batcher.Reserve(CheckReservation(request));
 
-    private async ValueTask<ReservationResult> ReserveAsync(ReservationRequest request, bool async, CancellationToken cancellationToken)
+    private static ReservationRequest CheckReservation(ReservationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
+        return request;
+    }
+
+    /// <summary>A reservation in a transaction of its own (a batch of one, or an operation a batch left inconclusive).</summary>
+    private async ValueTask<ReservationResult> ReserveAloneAsync(ReservationRequest request, bool async, CancellationToken cancellationToken)
+    {
         var connection = await OpenAsync(async, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -46,9 +52,7 @@ public sealed partial class PostgresBudgetLedger
     private async ValueTask<ReservationResult?> ReserveOnePoolAsync(NpgsqlConnection connection, ReservationRequest request, bool async, CancellationToken cancellationToken)
     {
         string key = request.Pools[0].Key;
-        using var batch = Db.Batch(Db.Statement(
-            _sql.ReserveOnePool,
-            Value(request.LeaseId), Value(key), Value(request.AmountMicros), Duration(request.LeaseDuration), Text(request.Model)));
+        using var batch = Db.Batch(ReserveOnePool(request));
         var row = (await Db.QueryAsync(connection, batch, 0, ReservationRow.ReadOnePool, async, cancellationToken).ConfigureAwait(false))[0];
         if (row.Due || row.Pool is not { } pool)
         {

@@ -9,7 +9,7 @@ public sealed partial class PostgresBudgetLedger
 {
     /// <inheritdoc />
     public ValueTask<SettlementResult> CommitAsync(string leaseId, long actualCostMicros, CancellationToken cancellationToken = default) =>
-        SettleAsync(new SettlementRequest(leaseId, actualCostMicros, SpendDetails.Of(SpendOutcome.SettledFromUsage)), async: true, cancellationToken);
+        SettleAsync(new SettlementRequest(leaseId, actualCostMicros, SpendDetails.Of(SpendOutcome.SettledFromUsage)), cancellationToken);
 
     /// <inheritdoc />
     public SettlementResult Commit(string leaseId, long actualCostMicros) =>
@@ -17,31 +17,44 @@ public sealed partial class PostgresBudgetLedger
 
     /// <inheritdoc />
     public ValueTask<SettlementResult> ReleaseAsync(string leaseId, CancellationToken cancellationToken = default) =>
-        SettleAsync(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)), async: true, cancellationToken);
+        SettleAsync(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)), cancellationToken);
 
     /// <inheritdoc />
     public SettlementResult Release(string leaseId) => Settle(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)));
 
     /// <inheritdoc />
     public ValueTask<SettlementResult> SettleAsync(SettlementRequest settlement, CancellationToken cancellationToken = default) =>
-        SettleAsync(settlement, async: true, cancellationToken);
+        _batcher.SettleAsync(CheckSettlement(settlement), cancellationToken: cancellationToken);
 
     /// <inheritdoc />
-    public SettlementResult Settle(SettlementRequest settlement) => Db.Complete(SettleAsync(settlement, async: false, CancellationToken.None));
+    public SettlementResult Settle(SettlementRequest settlement) => _batcher.Settle(CheckSettlement(settlement));
 
     /// <inheritdoc />
-    public ValueTask<bool> ExtendAsync(string leaseId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        ExtendAsync(leaseId, leaseDuration, async: true, cancellationToken);
+    public ValueTask<bool> ExtendAsync(string leaseId, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(leaseId);
+        return _batcher.ExtendAsync(leaseId, leaseDuration, cancellationToken: cancellationToken);
+    }
 
     /// <inheritdoc />
-    public bool Extend(string leaseId, TimeSpan leaseDuration) => Db.Complete(ExtendAsync(leaseId, leaseDuration, async: false, CancellationToken.None));
+    public bool Extend(string leaseId, TimeSpan leaseDuration)
+    {
+        ArgumentNullException.ThrowIfNull(leaseId);
+        return _batcher.Extend(leaseId, leaseDuration);
+    }
 
-    private async ValueTask<SettlementResult> SettleAsync(SettlementRequest settlement, bool async, CancellationToken cancellationToken)
+    private static SettlementRequest CheckSettlement(SettlementRequest settlement)
     {
         ArgumentNullException.ThrowIfNull(settlement);
         ArgumentNullException.ThrowIfNull(settlement.LeaseId);
         ArgumentNullException.ThrowIfNull(settlement.Details);
         ArgumentOutOfRangeException.ThrowIfNegative(settlement.CostMicros ?? 0);
+        return settlement;
+    }
+
+    /// <summary>A settlement in a transaction of its own (a batch of one, or an operation a batch left inconclusive).</summary>
+    private async ValueTask<SettlementResult> SettleAloneAsync(SettlementRequest settlement, bool async, CancellationToken cancellationToken)
+    {
         var connection = await OpenAsync(async, cancellationToken).ConfigureAwait(false);
         try
         {
@@ -73,7 +86,7 @@ public sealed partial class PostgresBudgetLedger
     }
 
     /// <summary>The settlement's result, or null when it changed nothing that it should have.</summary>
-    private static SettlementResult? Conclude(List<SettlementRow> rows)
+    private static SettlementResult? Conclude(IReadOnlyList<SettlementRow> rows)
     {
         if (rows.Count == 0)
         {
@@ -105,9 +118,9 @@ public sealed partial class PostgresBudgetLedger
             Value(checkDue), Value(_retention.MaxEntries), Interval(_retention.MaxAge), Value(_finishedLeaseRetention));
     }
 
-    private async ValueTask<bool> ExtendAsync(string leaseId, TimeSpan leaseDuration, bool async, CancellationToken cancellationToken)
+    /// <summary>An extension in a statement of its own (a batch of one).</summary>
+    private async ValueTask<bool> ExtendAloneAsync(string leaseId, TimeSpan leaseDuration, bool async, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(leaseId);
         var connection = await OpenAsync(async, cancellationToken).ConfigureAwait(false);
         try
         {

@@ -1,3 +1,4 @@
+using AgentGuard.Http.Ledgers;
 using AgentGuard.Http.Postgres.Internal;
 using AgentGuard.Http.Postgres.Sql;
 using Npgsql;
@@ -8,7 +9,8 @@ namespace AgentGuard.Http.Postgres;
 /// <summary>
 /// Budgets kept in PostgreSQL, shared by every process and host that uses the same database and schema.
 /// <para>
-/// Each operation is one round trip and one transaction. A reservation on one pool is a single conditional
+/// Each operation is one round trip and one transaction, and operations that arrive while a transaction is under way
+/// share the next one (group commit, <see cref="PostgresLedgerOptions.Batching"/>, on by default). A reservation on one pool is a single conditional
 /// <c>UPDATE</c>; on several pools, one statement locks the rows in key order (<c>SELECT ... ORDER BY key FOR
 /// UPDATE</c>) before checking and reserving all or none. Leases expire by the database's clock (<c>now()</c>): an
 /// operation that finds due leases on its pools charges them in full first, in the same transaction, and
@@ -32,6 +34,7 @@ public sealed partial class PostgresBudgetLedger : IBudgetLedger, IAsyncDisposab
     private readonly PostgresSchema _schema;
     private readonly SpendLogRetention _retention;
     private readonly TimeSpan _finishedLeaseRetention;
+    private readonly LedgerBatcher _batcher;
 
     /// <summary>Creates a ledger on the database the options name (nothing is contacted until the first operation).</summary>
     /// <param name="options">The connection, the schema and the retention.</param>
@@ -47,7 +50,11 @@ public sealed partial class PostgresBudgetLedger : IBudgetLedger, IAsyncDisposab
         _retention = options.SpendLogRetention;
         _finishedLeaseRetention = options.FinishedLeaseRetention;
         Description = PostgresStore.Describe(options);
+        _batcher = new LedgerBatcher(ExecuteBatchAsync, options.Batching, options.MaxBatchSize);
     }
+
+    /// <summary>How this process's reservations, settlements and extensions were grouped into transactions (<see cref="PostgresLedgerOptions.Batching"/>).</summary>
+    public LedgerBatchStatistics BatchStatistics => _batcher.Statistics;
 
     /// <summary>The store, for messages: <c>postgres://host:port/database</c>, without user or password.</summary>
     public string Description { get; }

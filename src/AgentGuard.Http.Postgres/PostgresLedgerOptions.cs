@@ -1,3 +1,4 @@
+using AgentGuard.Http.Ledgers;
 using Npgsql;
 
 namespace AgentGuard.Http.Postgres;
@@ -32,6 +33,17 @@ public sealed class PostgresLedgerOptions
     /// </summary>
     public TimeSpan FinishedLeaseRetention { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Whether the reservations, settlements and extensions that this process's callers make while a transaction is
+    /// under way share the next one (group commit: one transaction, one round trip and one WAL flush for all of them,
+    /// each with its own outcome); <see langword="true"/> by default. A caller that finds the ledger idle never waits
+    /// for others. <see langword="false"/> gives every operation a transaction of its own.
+    /// </summary>
+    public bool Batching { get; set; } = true;
+
+    /// <summary>The most operations one transaction holds when <see cref="Batching"/> is on: 1 to 1,000, 128 by default.</summary>
+    public int MaxBatchSize { get; set; } = LedgerBatcher.DefaultMaxBatchSize;
+
     /// <summary>Throws when the options cannot work.</summary>
     internal void Validate()
     {
@@ -53,5 +65,6 @@ public sealed class PostgresLedgerOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FinishedLeaseRetention, TimeSpan.Zero, nameof(FinishedLeaseRetention));
+        LedgerBatcher.ValidateMaxBatchSize(MaxBatchSize, "PostgresLedgerOptions.MaxBatchSize");
     }
 }

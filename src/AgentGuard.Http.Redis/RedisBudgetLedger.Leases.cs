@@ -11,21 +11,15 @@ public sealed partial class RedisBudgetLedger
     public ReservationResult Reserve(ReservationRequest request)
     {
         var call = PrepareReservation(request);
-        var database = Database();
-        IndexLease(database, request, call.Root);
-        var result = RedisLedgerScript.Reserve.Evaluate(database, call.Budget.ScriptKeys, call.Args);
-        return Reserved(database, request, call.Root, result);
+        return _batcher.Reserve(request, call);
     }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The pools are empty, listed twice, or belong to different budgets (a reservation is atomic within one budget's hash tag).</exception>
-    public async ValueTask<ReservationResult> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
+    public ValueTask<ReservationResult> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default)
     {
         var call = PrepareReservation(request);
-        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        IndexLease(database, request, call.Root);
-        var result = await RedisLedgerScript.Reserve.EvaluateAsync(database, call.Budget.ScriptKeys, call.Args).ConfigureAwait(false);
-        return Reserved(database, request, call.Root, result);
+        return _batcher.ReserveAsync(request, call, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -48,83 +42,59 @@ public sealed partial class RedisBudgetLedger
     public SettlementResult Settle(SettlementRequest settlement)
     {
         CheckSettlement(settlement);
-        var database = Database();
-        if (!_leaseBudgets.TryGet(settlement.LeaseId, out string? root))
-        {
-            root = database.StringGet(_keys.LeaseIndex(settlement.LeaseId));
-        }
-
-        if (root is null)
-        {
-            return new SettlementResult(SettlementStatus.UnknownLease, []);
-        }
-
-        var budget = _keys.Budget(root);
-        var result = RedisLedgerScript.Settle.Evaluate(database, budget.ScriptKeys, SettlementArgs(budget, settlement));
-        return Settled(settlement.LeaseId, result);
+        string? root = RootOf(settlement.LeaseId);
+        return root is null ? new SettlementResult(SettlementStatus.UnknownLease, []) : _batcher.Settle(settlement, root);
     }
 
     /// <inheritdoc />
     public async ValueTask<SettlementResult> SettleAsync(SettlementRequest settlement, CancellationToken cancellationToken = default)
     {
         CheckSettlement(settlement);
-        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        if (!_leaseBudgets.TryGet(settlement.LeaseId, out string? root))
-        {
-            root = await database.StringGetAsync(_keys.LeaseIndex(settlement.LeaseId)).ConfigureAwait(false);
-        }
-
-        if (root is null)
-        {
-            return new SettlementResult(SettlementStatus.UnknownLease, []);
-        }
-
-        var budget = _keys.Budget(root);
-        var result = await RedisLedgerScript.Settle.EvaluateAsync(database, budget.ScriptKeys, SettlementArgs(budget, settlement)).ConfigureAwait(false);
-        return Settled(settlement.LeaseId, result);
+        string? root = await RootOfAsync(settlement.LeaseId, cancellationToken).ConfigureAwait(false);
+        return root is null
+            ? new SettlementResult(SettlementStatus.UnknownLease, [])
+            : await _batcher.SettleAsync(settlement, root, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc />
     public bool Extend(string leaseId, TimeSpan leaseDuration)
     {
         ArgumentException.ThrowIfNullOrEmpty(leaseId);
-        var database = Database();
-        if (!_leaseBudgets.TryGet(leaseId, out string? root))
-        {
-            root = database.StringGet(_keys.LeaseIndex(leaseId));
-        }
-
-        if (root is null)
-        {
-            return false;
-        }
-
-        var budget = _keys.Budget(root);
-        bool extended = (int)RedisLedgerScript.Extend.Evaluate(database, budget.ScriptKeys, Args(budget, leaseId, Micros(leaseDuration))) == 1;
-        return Extended(database, leaseId, leaseDuration, extended);
+        string? root = RootOf(leaseId);
+        return root is not null && _batcher.Extend(leaseId, leaseDuration, root);
     }
 
     /// <inheritdoc />
     public async ValueTask<bool> ExtendAsync(string leaseId, TimeSpan leaseDuration, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(leaseId);
-        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        if (!_leaseBudgets.TryGet(leaseId, out string? root))
-        {
-            root = await database.StringGetAsync(_keys.LeaseIndex(leaseId)).ConfigureAwait(false);
-        }
-
-        if (root is null)
-        {
-            return false;
-        }
-
-        var budget = _keys.Budget(root);
-        var result = await RedisLedgerScript.Extend.EvaluateAsync(database, budget.ScriptKeys, Args(budget, leaseId, Micros(leaseDuration))).ConfigureAwait(false);
-        return Extended(database, leaseId, leaseDuration, (int)result == 1);
+        string? root = await RootOfAsync(leaseId, cancellationToken).ConfigureAwait(false);
+        return root is not null && await _batcher.ExtendAsync(leaseId, leaseDuration, root, cancellationToken).ConfigureAwait(false);
     }
 
-    private (string Root, BudgetKeys Budget, RedisValue[] Args) PrepareReservation(ReservationRequest request)
+    /// <summary>The budget that holds the lease: remembered by this process, or read from the lease index (null: unknown).</summary>
+    private string? RootOf(string leaseId)
+    {
+        if (_leaseBudgets.TryGet(leaseId, out string? root))
+        {
+            return root;
+        }
+
+        return Database().StringGet(_keys.LeaseIndex(leaseId));
+    }
+
+    private async ValueTask<string?> RootOfAsync(string leaseId, CancellationToken cancellationToken)
+    {
+        if (_leaseBudgets.TryGet(leaseId, out string? root))
+        {
+            return root;
+        }
+
+        var database = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        return await database.StringGetAsync(_keys.LeaseIndex(leaseId)).ConfigureAwait(false);
+    }
+
+    private ReservationCall PrepareReservation(ReservationRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
@@ -150,7 +120,7 @@ public sealed partial class RedisBudgetLedger
             operation[6 + (2 * i)] = pool.LimitMicros;
         }
 
-        return (root, budget, Args(budget, operation));
+        return new ReservationCall(root, budget, operation);
     }
 
     /// <summary>
@@ -199,18 +169,20 @@ public sealed partial class RedisBudgetLedger
         return extended;
     }
 
-    private RedisValue[] SettlementArgs(BudgetKeys budget, SettlementRequest settlement)
+    /// <summary>A settlement's own arguments (settle.lua's from ARGV[5]).</summary>
+    private static RedisValue[] SettlementArgs(SettlementRequest settlement)
     {
         var details = settlement.Details ?? SpendDetails.Of(settlement.CostMicros is null ? SpendOutcome.Released : SpendOutcome.SettledFromUsage);
-        return Args(
-            budget,
+        return
+        [
             settlement.LeaseId,
             settlement.CostMicros ?? 0,
             details.Model ?? "",
             details.InputTokens,
             details.CachedInputTokens,
             details.OutputTokens,
-            (int)details.Outcome);
+            (int)details.Outcome,
+        ];
     }
 
     private static void CheckSettlement(SettlementRequest settlement)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using AgentGuard.Http.Ledgers;
 using AgentGuard.Http.Redis.Internal;
 using StackExchange.Redis;
 
@@ -34,6 +35,7 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
     private readonly RedisValue _finishedLeaseMs;
     private readonly TimeSpan _finishedLeaseRetention;
     private readonly LeaseBudgets _leaseBudgets = new();
+    private readonly LedgerBatcher _batcher;
     private IConnectionMultiplexer? _connection;
     private volatile bool _disposed;
 
@@ -50,6 +52,8 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
         _logMaxAgeMs = retention.MaxAge is { } age ? Math.Max(1, (long)age.TotalMilliseconds) : 0;
         _finishedLeaseRetention = options.FinishedLeaseRetention;
         _finishedLeaseMs = (long)options.FinishedLeaseRetention.TotalMilliseconds;
+        LedgerBatcher.ValidateMaxBatchSize(options.MaxBatchSize, "RedisLedgerOptions.MaxBatchSize");
+        _batcher = new LedgerBatcher(ExecuteBatchAsync, options.Batching, options.MaxBatchSize);
 
         if (options.ConnectionMultiplexer is { } shared)
         {
@@ -63,6 +67,9 @@ public sealed partial class RedisBudgetLedger : IBudgetLedger, IAsyncDisposable
 
         Description = Describe(options);
     }
+
+    /// <summary>How this process's reservations, settlements and extensions were grouped into script calls (<see cref="RedisLedgerOptions.Batching"/>).</summary>
+    public LedgerBatchStatistics BatchStatistics => _batcher.Statistics;
 
     /// <summary>The server, for messages: <c>redis:</c> and its endpoints, never the password.</summary>
     public string Description { get; }

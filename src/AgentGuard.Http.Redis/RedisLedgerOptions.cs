@@ -1,3 +1,4 @@
+using AgentGuard.Http.Ledgers;
 using StackExchange.Redis;
 
 namespace AgentGuard.Http.Redis;
@@ -34,4 +35,15 @@ public sealed class RedisLedgerOptions
     /// and a late one refunds an expired lease. A settlement that comes later finds no lease: the expiry's full charge stands.
     /// </summary>
     public TimeSpan FinishedLeaseRetention { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Whether the reservations, settlements and extensions that this process's callers make while a script call is
+    /// under way share the next call (group commit: one script call per budget, one AOF write, for all of them, each
+    /// with its own outcome); <see langword="true"/> by default. A caller that finds the ledger idle never waits for
+    /// others. <see langword="false"/> gives every operation a script call of its own.
+    /// </summary>
+    public bool Batching { get; set; } = true;
+
+    /// <summary>The most operations one batch holds when <see cref="Batching"/> is on: 1 to 1,000, 128 by default.</summary>
+    public int MaxBatchSize { get; set; } = LedgerBatcher.DefaultMaxBatchSize;
 }

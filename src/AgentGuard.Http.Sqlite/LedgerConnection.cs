@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace AgentGuard.Http.Sqlite;
 
@@ -10,6 +11,9 @@ internal sealed class LedgerConnection(SqliteConnection connection) : IDisposabl
 {
     // Statement texts are constants (or strings built once per ledger), so their references identify them cheaply.
     private readonly Dictionary<string, SqliteCommand> _commands = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Whether a transaction is open (SQLite rolls one back by itself after some errors: a full disk, an I/O error).</summary>
+    public bool InTransaction => raw.sqlite3_get_autocommit(connection.Handle) == 0;
 
     /// <summary>Whether a failed transaction could not be rolled back: the connection is then closed, not reused.</summary>
     public bool Broken { get; set; }
@@ -26,6 +30,17 @@ internal sealed class LedgerConnection(SqliteConnection connection) : IDisposabl
 
         command.Parameters.Clear();
         return command;
+    }
+
+    /// <summary>
+    /// <c>BEGIN IMMEDIATE</c>, run by SQLite itself: a busy file is waited for by SQLite's busy handler (the
+    /// connection's <c>busy_timeout</c>, in steps of 1 to 100 ms) and then fails with SQLITE_BUSY, instead of going
+    /// through Microsoft.Data.Sqlite's retry loop, which sleeps 150 ms at a time until a timeout in whole seconds.
+    /// </summary>
+    public void BeginImmediate()
+    {
+        int rc = raw.sqlite3_exec(connection.Handle, "BEGIN IMMEDIATE;");
+        SqliteException.ThrowExceptionForRC(rc, connection.Handle);
     }
 
     public void Dispose()

@@ -3,82 +3,67 @@ namespace AgentGuard.Http.Sqlite;
 public sealed partial class SqliteBudgetLedger
 {
     private const int LeaseActive = 0;
-    private const int LeaseExpired = 1;
     private const int LeaseSettled = 2;
 
     private const string SelectLeaseState = "SELECT state FROM leases WHERE id = $id;";
-    private const string CountRefusal = "UPDATE pools SET refused_calls = refused_calls + 1 WHERE key = $key;";
-    private const string AddReserved = "UPDATE pools SET reserved_micros = reserved_micros + $amount WHERE key = $key;";
     private const string InsertLease = """
         INSERT INTO leases (id, amount_micros, expires_at, state, model) VALUES ($id, $amount, $expires, 0, $model);
         """;
     private const string InsertLeasePool = "INSERT INTO lease_pools (lease_id, position, pool_key) VALUES ($id, $position, $key);";
     private const string ExtendLease = "UPDATE leases SET expires_at = $expires WHERE id = $id AND state = 0;";
 
-    private ValueTask<ReservationResult> ReserveCoreAsync(ReservationRequest request, bool async, CancellationToken cancellationToken)
+    /// <summary>
+    /// A reservation inside a batch's transaction, on the batch's copy of the pools (read and written once per batch, not
+    /// once per operation). Everything is checked before anything is written.
+    /// </summary>
+    private static ReservationResult Reserve(LedgerTransaction tx, BatchPools batchPools, ReservationRequest request)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        request.Validate();
-
-        return WriteAsync((ledger: this, request), static (tx, state) => state.ledger.ReserveAsync(tx, state.request), async, cancellationToken);
-    }
-
-    private async ValueTask<ReservationResult> ReserveAsync(LedgerTransaction tx, ReservationRequest request)
-    {
-        await SweepAsync(tx).ConfigureAwait(false);
-        var pools = new BudgetPoolState[request.Pools.Count];
+        var pools = new PoolRow[request.Pools.Count];
         for (int i = 0; i < pools.Length; i++)
         {
-            pools[i] = await GetOrCreatePoolAsync(tx, request.Pools[i]).ConfigureAwait(false);
+            pools[i] = batchPools.GetOrCreate(tx, request.Pools[i]);
         }
 
         // A retried reservation reserves once: it is granted when the first try was and its lease is still active.
-        if (await tx.Command(SelectLeaseState).With("$id", request.LeaseId).ScalarAsync(tx.Async, tx.Ct).ConfigureAwait(false) is long state)
+        if (tx.Command(SelectLeaseState).With("$id", request.LeaseId).ExecuteScalar() is long state)
         {
-            return new ReservationResult(state == LeaseActive, pools[0]);
+            return new ReservationResult(state == LeaseActive, pools[0].State);
         }
 
         long amount = request.AmountMicros;
         foreach (var pool in pools)
         {
-            if (pool.SpentMicros + pool.ReservedMicros + amount > pool.LimitMicros)
+            // In 128 bits: a spent amount above its limit (a commit above its reservation) must not wrap around.
+            if ((Int128)pool.Spent + pool.Reserved + amount > pool.Limit)
             {
-                if (!request.CountRefusal)
+                if (request.CountRefusal)
                 {
-                    return new ReservationResult(false, pool);
+                    pool.Refused++;
                 }
 
-                await tx.Command(CountRefusal).With("$key", pool.Key).RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-                return new ReservationResult(false, pool with { RefusedCalls = pool.RefusedCalls + 1 });
+                return new ReservationResult(false, pool.State);
             }
         }
 
-        for (int i = 0; i < pools.Length; i++)
-        {
-            await tx.Command(AddReserved).With("$key", pools[i].Key).With("$amount", amount).RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-            await tx.Command(InsertLeasePool).With("$id", request.LeaseId).With("$position", i).With("$key", pools[i].Key).RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-        }
-
-        await tx.Command(InsertLease)
+        tx.Command(InsertLease)
             .With("$id", request.LeaseId)
             .With("$amount", amount)
             .With("$expires", ExpiryAfter(tx.Now, request.LeaseDuration))
             .With("$model", request.Model)
-            .RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-        return new ReservationResult(true, pools[0] with { ReservedMicros = pools[0].ReservedMicros + amount });
+            .Run();
+        for (int i = 0; i < pools.Length; i++)
+        {
+            tx.Command(InsertLeasePool).With("$id", request.LeaseId).With("$position", i).With("$key", pools[i].Key).Run();
+        }
+
+        foreach (var pool in pools)
+        {
+            pool.Reserved += amount;
+        }
+
+        return new ReservationResult(true, pools[0].State);
     }
 
-    private ValueTask<bool> ExtendCoreAsync(string leaseId, TimeSpan leaseDuration, bool async, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(leaseId);
-        return WriteAsync((ledger: this, leaseId, leaseDuration), static async (tx, state) =>
-        {
-            await state.ledger.SweepAsync(tx).ConfigureAwait(false);
-            int extended = await tx.Command(ExtendLease)
-                .With("$id", state.leaseId)
-                .With("$expires", ExpiryAfter(tx.Now, state.leaseDuration))
-                .RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-            return extended == 1;
-        }, async, cancellationToken);
-    }
+    private static bool Extend(LedgerTransaction tx, string leaseId, TimeSpan leaseDuration) =>
+        tx.Command(ExtendLease).With("$id", leaseId).With("$expires", ExpiryAfter(tx.Now, leaseDuration)).Run() == 1;
 }

@@ -2,32 +2,13 @@ namespace AgentGuard.Http.Sqlite;
 
 public sealed partial class SqliteBudgetLedger
 {
-    private const string SelectLease = "SELECT amount_micros, state, model FROM leases WHERE id = $id;";
-    private const string SettleActiveLease = """
-        UPDATE pools SET reserved_micros = reserved_micros - $amount, spent_micros = spent_micros + $actual
-        WHERE key IN (SELECT pool_key FROM lease_pools WHERE lease_id = $id);
-        UPDATE leases SET state = 2, finished_at = $now WHERE id = $id;
+    // The lease and its pools in the reservation's order (no row: the lease is unknown).
+    private const string SelectLeaseWithPools = """
+        SELECT l.amount_micros, l.state, l.model, lp.pool_key, lp.expired_epoch
+        FROM leases l LEFT JOIN lease_pools lp ON lp.lease_id = l.id
+        WHERE l.id = $id ORDER BY lp.position;
         """;
-
-    // The expiry charged the full amount; refund down to (or charge up to) the actual cost, unless the pool was reset
-    // since: the reset wiped that charge, and the call belongs to the period before it, so nothing changes.
-    private const string SelectLateCharge = """
-        SELECT CASE WHEN p.epoch = lp.expired_epoch THEN $actual - $amount ELSE 0 END
-        FROM lease_pools lp JOIN pools p ON p.key = lp.pool_key
-        WHERE lp.lease_id = $id ORDER BY lp.position DESC LIMIT 1;
-        """;
-    private const string SettleExpiredLease = """
-        UPDATE pools SET spent_micros = spent_micros + CASE
-            WHEN epoch = (SELECT lp.expired_epoch FROM lease_pools lp WHERE lp.lease_id = $id AND lp.pool_key = pools.key) THEN $actual - $amount
-            ELSE 0 END
-        WHERE key IN (SELECT pool_key FROM lease_pools WHERE lease_id = $id);
-        UPDATE leases SET state = 2, finished_at = $now WHERE id = $id;
-        """;
-    private const string SelectLeasePoolStates = """
-        SELECT p.key, p.limit_micros, p.spent_micros, p.reserved_micros, p.refused_calls
-        FROM lease_pools lp JOIN pools p ON p.key = lp.pool_key
-        WHERE lp.lease_id = $id ORDER BY lp.position;
-        """;
+    private const string FinishLease = "UPDATE leases SET state = 2, finished_at = $now WHERE id = $id;";
     private const string SelectExpiredLeases = """
         SELECT id, amount_micros, expires_at, model FROM leases WHERE state = 0 AND expires_at <= $now ORDER BY expires_at, id;
         """;
@@ -40,39 +21,33 @@ public sealed partial class SqliteBudgetLedger
     private const string AnyExpiredLease = "SELECT EXISTS (SELECT 1 FROM leases WHERE state = 0 AND expires_at <= $now);";
     private const string ForgetFinishedLeases = "DELETE FROM leases WHERE state <> 0 AND finished_at < $before;";
 
-    private ValueTask<SettlementResult> SettleCoreAsync(SettlementRequest settlement, bool async, CancellationToken cancellationToken)
+    /// <summary>
+    /// A settlement inside a batch's transaction, on the batch's copy of the pools. Every amount is computed (and
+    /// checked for overflow) before anything is written, so a settlement that cannot be applied fails alone.
+    /// </summary>
+    private static SettlementResult Settle(LedgerTransaction tx, BatchPools batchPools, SettlementRequest settlement)
     {
-        ArgumentNullException.ThrowIfNull(settlement);
-        ArgumentNullException.ThrowIfNull(settlement.LeaseId);
-        ArgumentNullException.ThrowIfNull(settlement.Details);
-        ArgumentOutOfRangeException.ThrowIfNegative(settlement.CostMicros ?? 0, nameof(settlement));
-        bool prune = Interlocked.Increment(ref _settlementsSincePrune) % SqliteLedgerDefaults.PruneEverySettlements == 0;
-        return WriteAsync((ledger: this, settlement, prune), static async (tx, state) =>
+        bool found = false;
+        long amount = 0;
+        int state = LeaseActive;
+        string? leaseModel = null;
+        var leasePools = new List<(string Key, long? ExpiredEpoch)>(1);
+        using (var reader = tx.Command(SelectLeaseWithPools).With("$id", settlement.LeaseId).ExecuteReader())
         {
-            var result = await state.ledger.SettleAsync(tx, state.settlement).ConfigureAwait(false);
-            if (state.prune)
+            while (reader.Read())
             {
-                await state.ledger.ForgetFinishedLeasesAsync(tx).ConfigureAwait(false);
+                found = true;
+                (amount, state, leaseModel) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetNullableString(2));
+                if (!reader.IsDBNull(3))
+                {
+                    leasePools.Add((reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4)));
+                }
             }
+        }
 
-            return result;
-        }, async, cancellationToken);
-    }
-
-    private async ValueTask<SettlementResult> SettleAsync(LedgerTransaction tx, SettlementRequest settlement)
-    {
-        await SweepAsync(tx).ConfigureAwait(false);
-        long amount;
-        int state;
-        string? leaseModel;
-        await using (var reader = await tx.Command(SelectLease).With("$id", settlement.LeaseId).ReaderAsync(tx.Async, tx.Ct).ConfigureAwait(false))
+        if (!found)
         {
-            if (!await reader.NextAsync(tx.Async, tx.Ct).ConfigureAwait(false))
-            {
-                return new SettlementResult(SettlementStatus.UnknownLease, []);
-            }
-
-            (amount, state, leaseModel) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetNullableString(2));
+            return new SettlementResult(SettlementStatus.UnknownLease, []);
         }
 
         if (state == LeaseSettled)
@@ -82,38 +57,49 @@ public sealed partial class SqliteBudgetLedger
 
         long actual = settlement.CostMicros ?? 0;
         long charged = actual;
-        var status = SettlementStatus.Settled;
-        if (state == LeaseActive)
+        var pools = new List<PoolRow>(leasePools.Count);
+        var spent = new List<long>(leasePools.Count);
+        foreach (var (key, expiredEpoch) in leasePools)
         {
-            await tx.Command(SettleActiveLease).With("$id", settlement.LeaseId).With("$amount", amount).With("$actual", actual).With("$now", tx.Now)
-                .RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-        }
-        else
-        {
-            // One log entry for the lease: what it added to its last pool (pools reset since the expiry differ).
-            charged = (long)(await tx.Command(SelectLateCharge).With("$id", settlement.LeaseId).With("$amount", amount).With("$actual", actual)
-                .ScalarAsync(tx.Async, tx.Ct).ConfigureAwait(false) ?? actual);
-            await tx.Command(SettleExpiredLease).With("$id", settlement.LeaseId).With("$amount", amount).With("$actual", actual).With("$now", tx.Now)
-                .RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-            status = SettlementStatus.SettledAfterExpiry;
+            // A pool that no longer exists has nothing to settle (as an UPDATE of its row would change nothing).
+            if (batchPools.Get(tx, key) is not { } pool)
+            {
+                continue;
+            }
+
+            if (state == LeaseActive)
+            {
+                spent.Add(checked(pool.Spent + actual));
+            }
+            else
+            {
+                // The expiry charged the full amount; refund down to (or charge up to) the actual cost, unless the pool
+                // was reset since: the reset wiped that charge, and the call belongs to the period before it.
+                charged = pool.Epoch == expiredEpoch ? actual - amount : 0;
+                spent.Add(checked(pool.Spent + charged));
+            }
+
+            pools.Add(pool);
         }
 
+        tx.Command(FinishLease).With("$id", settlement.LeaseId).With("$now", tx.Now).Run();
         var details = settlement.Details;
-        await AppendSpendLogAsync(tx, new SpendLogRow(tx.Now, settlement.LeaseId, details.Model ?? leaseModel, details.InputTokens, details.CachedInputTokens, details.OutputTokens, charged, amount, details.Outcome))
-            .ConfigureAwait(false);
-        return new SettlementResult(status, await LeasePoolStatesAsync(tx, settlement.LeaseId).ConfigureAwait(false));
-    }
-
-    private static async ValueTask<BudgetPoolState[]> LeasePoolStatesAsync(LedgerTransaction tx, string leaseId)
-    {
-        var states = new List<BudgetPoolState>(1);
-        await using var reader = await tx.Command(SelectLeasePoolStates).With("$id", leaseId).ReaderAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-        while (await reader.NextAsync(tx.Async, tx.Ct).ConfigureAwait(false))
+        SyncPath.Complete(AppendSpendLogAsync(tx, new SpendLogRow(
+            tx.Now, settlement.LeaseId, details.Model ?? leaseModel, details.InputTokens, details.CachedInputTokens, details.OutputTokens, charged, amount, details.Outcome)));
+        var states = new BudgetPoolState[pools.Count];
+        for (int i = 0; i < states.Length; i++)
         {
-            states.Add(ReadPoolState(reader));
+            var pool = pools[i];
+            pool.Spent = spent[i];
+            if (state == LeaseActive)
+            {
+                pool.Reserved -= amount;
+            }
+
+            states[i] = pool.State;
         }
 
-        return [.. states];
+        return new SettlementResult(state == LeaseActive ? SettlementStatus.Settled : SettlementStatus.SettledAfterExpiry, states);
     }
 
     /// <summary>Charges every lease that has expired by now its full amount, logging each; returns how many expired.</summary>

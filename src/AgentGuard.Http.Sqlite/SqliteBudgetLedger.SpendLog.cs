@@ -8,9 +8,12 @@ public sealed partial class SqliteBudgetLedger
         RETURNING id;
         """;
 
-    // Entry ids are consecutive (only the oldest are ever deleted), so the newest MaxEntries are those above last - MaxEntries.
-    private const string LinkSpendLogPoolsAndApplyRetention = """
+    private const string LinkSpendLogPools = """
         INSERT INTO spend_log_pools (entry_id, position, pool_key) SELECT $entry, position, pool_key FROM lease_pools WHERE lease_id = $lease;
+        """;
+
+    // Entry ids are consecutive (only the oldest are ever deleted), so the newest MaxEntries are those above last - MaxEntries.
+    private const string ApplyRetention = """
         DELETE FROM spend_log WHERE id <= $entry - $maxEntries;
         DELETE FROM spend_log WHERE at < $oldest;
         """;
@@ -27,8 +30,8 @@ public sealed partial class SqliteBudgetLedger
         SELECT entry_id, pool_key FROM spend_log_pools WHERE entry_id BETWEEN $first AND $last ORDER BY entry_id, position;
         """;
 
-    /// <summary>Logs a settlement or an expiry of a lease (charged to the lease's pools) and drops what the retention no longer keeps.</summary>
-    private async ValueTask AppendSpendLogAsync(LedgerTransaction tx, SpendLogRow row)
+    /// <summary>Logs a settlement or an expiry of a lease (charged to the lease's pools); the transaction applies the retention before it commits.</summary>
+    private static async ValueTask AppendSpendLogAsync(LedgerTransaction tx, SpendLogRow row)
     {
         long entry = (long)(await tx.Command(InsertSpendLogEntry)
             .With("$at", row.At)
@@ -41,10 +44,16 @@ public sealed partial class SqliteBudgetLedger
             .With("$reserved", row.ReservedMicros)
             .With("$outcome", (int)row.Outcome)
             .ScalarAsync(tx.Async, tx.Ct).ConfigureAwait(false))!;
+        await tx.Command(LinkSpendLogPools).With("$entry", entry).With("$lease", row.LeaseId).RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
+        tx.LastLogEntry = entry;
+    }
+
+    /// <summary>Drops what the retention no longer keeps, once per transaction that logged (not once per entry).</summary>
+    private async ValueTask ApplyRetentionAsync(LedgerTransaction tx)
+    {
         long oldest = _retention.MaxAge is { } maxAge ? tx.Now - (long)Math.Min(maxAge.TotalMilliseconds, tx.Now) : long.MinValue;
-        await tx.Command(LinkSpendLogPoolsAndApplyRetention)
-            .With("$entry", entry)
-            .With("$lease", row.LeaseId)
+        await tx.Command(ApplyRetention)
+            .With("$entry", tx.LastLogEntry)
             .With("$maxEntries", _retention.MaxEntries)
             .With("$oldest", oldest)
             .RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);

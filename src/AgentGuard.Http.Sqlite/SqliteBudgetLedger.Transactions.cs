@@ -2,7 +2,6 @@ namespace AgentGuard.Http.Sqlite;
 
 public sealed partial class SqliteBudgetLedger
 {
-    private const string BeginImmediate = "BEGIN IMMEDIATE;";
     private const string BeginDeferred = "BEGIN;";
     private const string CommitTransaction = "COMMIT;";
     private const string RollbackTransaction = "ROLLBACK;";
@@ -13,27 +12,30 @@ public sealed partial class SqliteBudgetLedger
     /// <summary>
     /// Runs <paramref name="body"/> in one write transaction. <c>BEGIN IMMEDIATE</c> takes the write lock up front: a
     /// deferred transaction that upgrades later fails with SQLITE_BUSY without waiting for the busy timeout.
+    /// Microsoft.Data.Sqlite's asynchronous API runs synchronously, so writes are synchronous on both paths, behind a
+    /// lock held only while they run: a caller that waits for it waits for synchronous work, never for a continuation
+    /// that needs the thread pool.
     /// </summary>
-    private async ValueTask<T> WriteAsync<TState, T>(TState state, Func<LedgerTransaction, TState, ValueTask<T>> body, bool async, CancellationToken cancellationToken)
+    private ValueTask<T> WriteAsync<TState, T>(TState state, Func<LedgerTransaction, TState, ValueTask<T>> body, bool async, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(Write((state, body), static (tx, s) => SyncPath.Complete(s.body(tx, s.state))));
+    }
+
+    /// <inheritdoc cref="WriteAsync"/>
+    private T Write<TState, T>(TState state, Func<LedgerTransaction, TState, T> body)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (async)
+        lock (_writeGate)
         {
-            await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            _writeGate.Wait(CancellationToken.None);
-        }
+            ObjectDisposedException.ThrowIf(_disposed, this);
 
-        try
-        {
             // One connection writes for this ledger: its page cache stays valid from one write to the next (a
             // connection that did not write must reload the pages another one changed).
-            var writer = _writer ??= await RentAsync(async, cancellationToken).ConfigureAwait(false);
+            var writer = _writer ??= SyncPath.Complete(RentAsync(async: false, CancellationToken.None));
             try
             {
-                return await InTransactionAsync(writer, BeginImmediate, state, body, async, cancellationToken).ConfigureAwait(false);
+                return InWriteTransaction(writer, state, body);
             }
             finally
             {
@@ -44,9 +46,31 @@ public sealed partial class SqliteBudgetLedger
                 }
             }
         }
-        finally
+    }
+
+    private T InWriteTransaction<TState, T>(LedgerConnection connection, TState state, Func<LedgerTransaction, TState, T> body)
+    {
+        // Begun by SQLite itself, so that a busy file is waited for by SQLite's busy handler (busy_timeout, in steps of
+        // 1 to 100 ms), not by Microsoft.Data.Sqlite's retry loop, which sleeps 150 ms at a time until a timeout in
+        // whole seconds. A BEGIN that fails (busy) leaves no transaction open: the connection stays usable.
+        connection.BeginImmediate();
+        try
         {
-            _writeGate.Release();
+            // The time is read once the write lock is held, so expiry is judged in the order transactions commit.
+            var tx = new LedgerTransaction(connection, NowMs(), async: false, CancellationToken.None);
+            var result = body(tx, state);
+            if (tx.LastLogEntry != 0)
+            {
+                SyncPath.Complete(ApplyRetentionAsync(tx));
+            }
+
+            connection.Command(CommitTransaction).ExecuteNonQuery();
+            return result;
+        }
+        catch
+        {
+            connection.Broken = !SyncPath.Complete(TryRollbackAsync(connection, async: false));
+            throw;
         }
     }
 
@@ -141,7 +165,7 @@ public sealed partial class SqliteBudgetLedger
             return;
         }
 
-        await connection.Command(BeginImmediate).RunAsync(async, cancellationToken).ConfigureAwait(false);
+        connection.BeginImmediate();
         try
         {
             await connection.Command(s_createSchema).RunAsync(async, cancellationToken).ConfigureAwait(false);

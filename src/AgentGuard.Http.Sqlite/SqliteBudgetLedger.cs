@@ -1,13 +1,20 @@
 using System.Globalization;
+using AgentGuard.Http.Ledgers;
 using Microsoft.Data.Sqlite;
 
 namespace AgentGuard.Http.Sqlite;
 
 /// <summary>
-/// A budget ledger in a SQLite file, shared by every process on the host that opens the same file: each operation is
-/// one short <c>BEGIN IMMEDIATE</c> transaction (reservations all-or-nothing over their pools), the journal is WAL (readers
+/// A budget ledger in a SQLite file, shared by every process on the host that opens the same file: writes are short
+/// <c>BEGIN IMMEDIATE</c> transactions (reservations all-or-nothing over their pools), the journal is WAL (readers
 /// never block the writer) and commits are flushed with <c>synchronous=FULL</c> unless
 /// <see cref="SqliteLedgerOptions.Synchronous"/> says otherwise. The schema is created on first use.
+/// <para>
+/// Group commit (<see cref="SqliteLedgerOptions.Batching"/>, on by default): the reservations, settlements and
+/// extensions that this process's callers make while a transaction is under way run together in the next one, one
+/// flush for all, each with its own outcome; one operation's failure rolls back nothing of the others (the
+/// transaction runs again without it). See <see cref="LedgerBatcher"/>.
+/// </para>
 /// <para>
 /// Leases expire by the injected <see cref="TimeProvider"/>: the processes of one host share one clock. Expiry is applied
 /// by every operation (and by <see cref="SweepExpiredAsync"/>). The file must be on a local disk: network filesystems
@@ -30,11 +37,12 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
     private readonly LedgerConnectionPool _connections;
 
     // SQLite admits one writer at a time: this process's writers queue here instead of polling the file lock, which
-    // only other processes then contend for.
-    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    // only other processes then contend for. Held only while a write runs, synchronously.
+    private readonly Lock _writeGate = new();
     private LedgerConnection? _writer;
     private volatile bool _schemaReady;
     private volatile bool _disposed;
+    private readonly LedgerBatcher _batcher;
     private int _settlementsSincePrune;
 
     /// <summary>Opens (or creates on first use) the ledger in the database <paramref name="options"/> name.</summary>
@@ -49,6 +57,7 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
         _finishedLeaseRetentionMs = (long)options.FinishedLeaseRetention.TotalMilliseconds;
         FilePath = connectionString.DataSource;
         _connections = new LedgerConnectionPool(connectionString.ToString(), ConnectionPragmas(options));
+        _batcher = new LedgerBatcher(ExecuteBatchAsync, options.Batching, options.MaxBatchSize);
     }
 
     /// <summary>Opens (or creates on first use) the ledger in the database file at <paramref name="path"/>, with the default options.</summary>
@@ -61,6 +70,9 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
 
     /// <summary>The database file's full path.</summary>
     public string FilePath { get; }
+
+    /// <summary>How this process's reservations, settlements and extensions were grouped into transactions (<see cref="SqliteLedgerOptions.Batching"/>).</summary>
+    public LedgerBatchStatistics BatchStatistics => _batcher.Statistics;
 
     /// <summary>The store, for messages and to tell stores apart: <c>sqlite:</c> and the file's full path.</summary>
     public string Description => DescriptionOf(FilePath);
@@ -75,43 +87,39 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
 
     /// <inheritdoc />
     public ValueTask<ReservationResult> ReserveAsync(ReservationRequest request, CancellationToken cancellationToken = default) =>
-        ReserveCoreAsync(request, async: true, cancellationToken);
+        _batcher.ReserveAsync(CheckReservation(request), cancellationToken: cancellationToken);
 
     /// <inheritdoc />
-    public ReservationResult Reserve(ReservationRequest request) =>
-        SyncPath.Complete(ReserveCoreAsync(request, async: false, CancellationToken.None));
+    public ReservationResult Reserve(ReservationRequest request) => _batcher.Reserve(CheckReservation(request));
 
     /// <inheritdoc />
     public ValueTask<SettlementResult> CommitAsync(string leaseId, long actualCostMicros, CancellationToken cancellationToken = default) =>
-        SettleCoreAsync(new SettlementRequest(leaseId, actualCostMicros, SpendDetails.Of(SpendOutcome.SettledFromUsage)), async: true, cancellationToken);
+        SettleAsync(new SettlementRequest(leaseId, actualCostMicros, SpendDetails.Of(SpendOutcome.SettledFromUsage)), cancellationToken);
 
     /// <inheritdoc />
     public SettlementResult Commit(string leaseId, long actualCostMicros) =>
-        SyncPath.Complete(SettleCoreAsync(new SettlementRequest(leaseId, actualCostMicros, SpendDetails.Of(SpendOutcome.SettledFromUsage)), async: false, CancellationToken.None));
+        Settle(new SettlementRequest(leaseId, actualCostMicros, SpendDetails.Of(SpendOutcome.SettledFromUsage)));
 
     /// <inheritdoc />
     public ValueTask<SettlementResult> ReleaseAsync(string leaseId, CancellationToken cancellationToken = default) =>
-        SettleCoreAsync(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)), async: true, cancellationToken);
+        SettleAsync(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)), cancellationToken);
 
     /// <inheritdoc />
-    public SettlementResult Release(string leaseId) =>
-        SyncPath.Complete(SettleCoreAsync(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)), async: false, CancellationToken.None));
+    public SettlementResult Release(string leaseId) => Settle(new SettlementRequest(leaseId, null, SpendDetails.Of(SpendOutcome.Released)));
 
     /// <inheritdoc />
     public ValueTask<SettlementResult> SettleAsync(SettlementRequest settlement, CancellationToken cancellationToken = default) =>
-        SettleCoreAsync(settlement, async: true, cancellationToken);
+        _batcher.SettleAsync(CheckSettlement(settlement), cancellationToken: cancellationToken);
 
     /// <inheritdoc />
-    public SettlementResult Settle(SettlementRequest settlement) =>
-        SyncPath.Complete(SettleCoreAsync(settlement, async: false, CancellationToken.None));
+    public SettlementResult Settle(SettlementRequest settlement) => _batcher.Settle(CheckSettlement(settlement));
 
     /// <inheritdoc />
     public ValueTask<bool> ExtendAsync(string leaseId, TimeSpan leaseDuration, CancellationToken cancellationToken = default) =>
-        ExtendCoreAsync(leaseId, leaseDuration, async: true, cancellationToken);
+        _batcher.ExtendAsync(CheckLease(leaseId), leaseDuration, cancellationToken: cancellationToken);
 
     /// <inheritdoc />
-    public bool Extend(string leaseId, TimeSpan leaseDuration) =>
-        SyncPath.Complete(ExtendCoreAsync(leaseId, leaseDuration, async: false, CancellationToken.None));
+    public bool Extend(string leaseId, TimeSpan leaseDuration) => _batcher.Extend(CheckLease(leaseId), leaseDuration);
 
     /// <inheritdoc />
     public ValueTask<BudgetPoolState> GetStateAsync(BudgetPool pool, CancellationToken cancellationToken = default) =>
@@ -164,19 +172,39 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
         _connections.Dispose();
 
         // An operation still writing finishes first; those after it find the ledger disposed.
-        _writeGate.Wait();
-        try
+        lock (_writeGate)
         {
             _writer?.Dispose();
             _writer = null;
         }
-        finally
-        {
-            _writeGate.Release();
-        }
     }
 
     internal static string DescriptionOf(string filePath) => "sqlite:" + filePath;
+
+    private ReservationRequest CheckReservation(ReservationRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request.Validate();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return request;
+    }
+
+    private SettlementRequest CheckSettlement(SettlementRequest settlement)
+    {
+        ArgumentNullException.ThrowIfNull(settlement);
+        ArgumentException.ThrowIfNullOrEmpty(settlement.LeaseId);
+        ArgumentNullException.ThrowIfNull(settlement.Details);
+        ArgumentOutOfRangeException.ThrowIfNegative(settlement.CostMicros ?? 0, nameof(settlement));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return settlement;
+    }
+
+    private string CheckLease(string leaseId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(leaseId);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return leaseId;
+    }
 
     /// <summary>Checks the options (at registration too, so that a mistake fails at startup) and builds the connection string.</summary>
     internal static SqliteConnectionStringBuilder Validate(SqliteLedgerOptions options)
@@ -202,6 +230,8 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
             throw new ArgumentOutOfRangeException(nameof(options), options.Synchronous, "SqliteLedgerOptions.Synchronous must be Full or Normal.");
         }
 
+        LedgerBatcher.ValidateMaxBatchSize(options.MaxBatchSize, "SqliteLedgerOptions.MaxBatchSize");
+
         var builder = new SqliteConnectionStringBuilder(options.ConnectionString ?? string.Empty);
         if (options.Path is not null)
         {
@@ -215,8 +245,9 @@ public sealed partial class SqliteBudgetLedger : IBudgetLedger, IDisposable
 
         builder.DataSource = System.IO.Path.GetFullPath(builder.DataSource);
 
-        // Connections are pooled by the ledger; the busy wait is SQLite's own (busy_timeout), and Microsoft.Data.Sqlite's
-        // retry loop after it is kept as short as its whole-second resolution allows.
+        // Connections are pooled by the ledger. Write transactions begin through SQLite itself, whose busy handler
+        // (busy_timeout) waits in steps of 1 to 100 ms; the few statements that can still meet a busy file otherwise
+        // (reads during a WAL recovery) go through Microsoft.Data.Sqlite's retry loop, whose limit is whole seconds.
         builder.Pooling = false;
         builder.DefaultTimeout = Math.Max(1, (int)Math.Ceiling(options.BusyTimeout.TotalSeconds));
         return builder;

@@ -11,6 +11,8 @@ internal static class SqliteCommandExtensions
         return command;
     }
 
+    public static int Run(this SqliteCommand command) => command.ExecuteNonQuery();
+
     public static async ValueTask<int> RunAsync(this SqliteCommand command, bool async, CancellationToken cancellationToken) =>
         async ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteNonQuery();
 

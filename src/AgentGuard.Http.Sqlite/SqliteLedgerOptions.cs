@@ -1,3 +1,5 @@
+using AgentGuard.Http.Ledgers;
+
 namespace AgentGuard.Http.Sqlite;
 
 /// <summary>Where a <see cref="SqliteBudgetLedger"/> keeps its budgets and how it writes them.</summary>
@@ -34,4 +36,15 @@ public sealed class SqliteLedgerOptions
     /// keeps its full charge.
     /// </summary>
     public TimeSpan FinishedLeaseRetention { get; set; } = SqliteLedgerDefaults.FinishedLeaseRetention;
+
+    /// <summary>
+    /// Whether the reservations, settlements and extensions that this process's callers make while a write is under
+    /// way share the next write transaction (group commit: one <c>BEGIN IMMEDIATE</c> and one flush for all of them,
+    /// each with its own outcome); <see langword="true"/> by default. A caller that finds the ledger idle never waits
+    /// for others. <see langword="false"/> gives every operation a transaction of its own.
+    /// </summary>
+    public bool Batching { get; set; } = true;
+
+    /// <summary>The most operations one transaction holds when <see cref="Batching"/> is on: 1 to 1,000, 128 by default.</summary>
+    public int MaxBatchSize { get; set; } = LedgerBatcher.DefaultMaxBatchSize;
 }

@@ -6,6 +6,16 @@ namespace AgentGuard.Http.Sqlite;
 /// </summary>
 internal static class SyncPath
 {
+    public static void Complete(ValueTask operation)
+    {
+        if (!operation.IsCompleted)
+        {
+            throw new InvalidOperationException("The synchronous path went asynchronous.");
+        }
+
+        operation.GetAwaiter().GetResult();
+    }
+
     public static T Complete<T>(ValueTask<T> operation) =>
         operation.IsCompleted ? operation.GetAwaiter().GetResult() : throw new InvalidOperationException("The synchronous path went asynchronous.");
 }

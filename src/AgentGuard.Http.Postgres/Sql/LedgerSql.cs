@@ -37,6 +37,12 @@ internal sealed class LedgerSql(string schema)
 
     public string Extend { get; } = Qualify(SettlementSql.Extend, schema);
 
+    public string LockLeases { get; } = Qualify(BatchSql.LockLeases, schema);
+
+    public string LockPools { get; } = Qualify(BatchSql.LockPools, schema);
+
+    public string ExtendReturning { get; } = Qualify(BatchSql.Extend, schema);
+
     public string State { get; } = Qualify(PoolSql.State, schema);
 
     public string StateWithDue { get; } = Qualify(PoolSql.StateWithDue, schema);

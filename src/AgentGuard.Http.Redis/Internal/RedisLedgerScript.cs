@@ -29,6 +29,8 @@ internal sealed class RedisLedgerScript
 
     public static RedisLedgerScript Extend { get; } = new("extend");
 
+    public static RedisLedgerScript Batch { get; } = new("batch");
+
     public static RedisLedgerScript State { get; } = new("state");
 
     public static RedisLedgerScript SetLimit { get; } = new("set_limit");

@@ -123,3 +123,110 @@ local function sweep(limit)
 end
 
 local SWEEP_BATCH = 500
+
+-- The lease operations, shared by their own scripts (one operation) and by batch.lua (a batch of them). Each reads
+-- its arguments from a[o], a[o + 1], ... up to a[last], validates them against the stored state and only then
+-- writes, so that an operation refused or failed before its writes changes nothing.
+
+-- Reserves an amount from every pool, or from none. a[o]: lease id; a[o+1]: amount; a[o+2]: lease duration in
+-- micro-seconds; a[o+3]: model ('' when unknown); a[o+4]: '1' to count a refusal; then pairs of pool key and seed
+-- limit up to a[last]. Returns { granted, existed, pool index (1-based), limit, spent, reserved, refused }.
+local function reserveLease(a, o, last)
+  local id, amount, duration, model, countRefusal = a[o], a[o + 1], tonumber(a[o + 2]), a[o + 3], a[o + 4]
+  local keys = {}
+  for i = o + 5, last, 2 do
+    local key = a[i]
+    ensurePool(key, a[i + 1])
+    keys[#keys + 1] = key
+  end
+
+  local lk = leaseHash(id)
+  local existing = redis.call('HGET', lk, 'state')
+  if existing then
+    -- A retried reservation (the reply was lost, or the caller retried) reserves once.
+    local s = state(keys[1])
+    return { existing == 'a' and 1 or 0, 1, 1, s[2], s[3], s[4], s[5] }
+  end
+
+  for i, key in ipairs(keys) do
+    local v = redis.call('HMGET', poolHash(key), 'limit', 'spent', 'reserved')
+    if not fits(v[1], v[2], v[3], amount) then
+      if countRefusal == '1' then
+        redis.call('HINCRBY', poolHash(key), 'refused', 1)
+      end
+      local s = state(key)
+      return { 0, 0, i, s[2], s[3], s[4], s[5] }
+    end
+  end
+
+  for _, key in ipairs(keys) do
+    redis.call('HINCRBY', poolHash(key), 'reserved', amount)
+  end
+
+  local expires = int(now + duration)
+  redis.call('HSET', lk, 'state', 'a', 'amount', amount, 'pools', cjson.encode(keys), 'model', model, 'expires', expires)
+  redis.call('ZADD', expiriesKey, expires, id)
+  local s = state(keys[1])
+  return { 1, 0, 1, s[2], s[3], s[4], s[5] }
+end
+
+-- Settles a lease at its actual cost (0 for a release) and records it in the spend log. a[o]: lease id;
+-- a[o+1]: actual cost; a[o+2]: model ('' to keep the lease's); a[o+3..o+5]: input, cached input and output tokens;
+-- a[o+6]: outcome code. Returns { status, { key, limit, spent, reserved, refused }... } with SettlementStatus codes.
+local function settleLease(a, o)
+  local id, actual = a[o], a[o + 1]
+  local lk = leaseHash(id)
+  local l = redis.call('HMGET', lk, 'state', 'amount', 'pools', 'model', 'epochs')
+  if not l[1] then return { 3 } end
+  if l[1] == 's' then return { 2 } end
+
+  local pools = cjson.decode(l[3])
+  local charged = actual
+  local status = 0
+  if l[1] == 'a' then
+    for _, p in ipairs(pools) do
+      local h = poolHash(p)
+      redis.call('HINCRBY', h, 'reserved', negate(l[2]))
+      redis.call('HINCRBY', h, 'spent', actual)
+    end
+    redis.call('ZREM', expiriesKey, id)
+  else
+    -- Expired: the expiry charged the full amount. Refund down to (or charge up to) the actual cost, unless the pool
+    -- was reset since: the reset wiped that charge and the call belongs to the period before it, so nothing changes
+    -- (and spent + reserved <= limit keeps holding in the reset pool).
+    local epochs = cjson.decode(l[5])
+    for i, p in ipairs(pools) do
+      local h = poolHash(p)
+      local delta = '0'
+      if (redis.call('HGET', h, 'epoch') or '0') == epochs[i] then
+        delta = int(tonumber(actual) - tonumber(l[2]))
+        redis.call('HINCRBY', h, 'spent', delta)
+      end
+      charged = delta
+    end
+    status = 1
+  end
+
+  redis.call('HSET', lk, 'state', 's')
+  redis.call('PEXPIRE', lk, keepMs)
+  local model = a[o + 2]
+  if model == '' then model = l[4] or '' end
+  log(int(now), id, l[3], model, a[o + 3], a[o + 4], a[o + 5], charged, l[2], a[o + 6])
+
+  local result = { status }
+  for _, p in ipairs(pools) do
+    result[#result + 1] = state(p)
+  end
+  return result
+end
+
+-- Moves an active lease's expiry. a[o]: lease id; a[o+1]: lease duration in micro-seconds. Returns 1 when extended.
+local function extendLease(a, o)
+  local id = a[o]
+  local lk = leaseHash(id)
+  if redis.call('HGET', lk, 'state') ~= 'a' then return 0 end
+  local expires = int(now + tonumber(a[o + 1]))
+  redis.call('HSET', lk, 'expires', expires)
+  redis.call('ZADD', expiriesKey, expires, id)
+  return 1
+end

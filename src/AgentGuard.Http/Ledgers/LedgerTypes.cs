@@ -43,15 +43,19 @@ public sealed record ReservationRequest(string LeaseId, IReadOnlyList<BudgetPool
             throw new ArgumentException("A reservation needs at least one pool.", nameof(Pools));
         }
 
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var pool in Pools)
+        // A reservation names a handful of pools: comparing each with those before it costs less than a set.
+        for (int i = 0; i < Pools.Count; i++)
         {
+            var pool = Pools[i];
             ArgumentException.ThrowIfNullOrEmpty(pool.Key);
             ArgumentOutOfRangeException.ThrowIfNegative(pool.LimitMicros);
-            if (!seen.Add(pool.Key))
+            for (int j = 0; j < i; j++)
             {
-                // Counted twice, the pool's limit would be checked once but its reservation applied twice.
-                throw new ArgumentException($"The pool '{pool.Key}' is listed twice in one reservation.", nameof(Pools));
+                if (string.Equals(Pools[j].Key, pool.Key, StringComparison.Ordinal))
+                {
+                    // Counted twice, the pool's limit would be checked once but its reservation applied twice.
+                    throw new ArgumentException($"The pool '{pool.Key}' is listed twice in one reservation.", nameof(Pools));
+                }
             }
         }
     }
@@ -97,8 +101,10 @@ public sealed record SettlementRequest(string LeaseId, long? CostMicros, SpendDe
 /// <param name="OutputTokens">Output tokens billed (zero when unknown).</param>
 public sealed record SpendDetails(SpendOutcome Outcome, string? Model = null, long InputTokens = 0, long CachedInputTokens = 0, long OutputTokens = 0)
 {
-    /// <summary>Details of a settlement that says nothing but its outcome.</summary>
-    public static SpendDetails Of(SpendOutcome outcome) => new(outcome);
+    private static readonly SpendDetails[] s_outcomesOnly = [new(SpendOutcome.SettledFromUsage), new(SpendOutcome.ChargedInFull), new(SpendOutcome.Released), new(SpendOutcome.LeaseExpired)];
+
+    /// <summary>Details of a settlement that says nothing but its outcome (one shared instance per outcome: records are immutable).</summary>
+    public static SpendDetails Of(SpendOutcome outcome) => (uint)outcome < (uint)s_outcomesOnly.Length ? s_outcomesOnly[(int)outcome] : new(outcome);
 }
 
 /// <summary>How a call's reservation was settled.</summary>

@@ -172,5 +172,7 @@ public abstract partial class LedgerContractTests
         public LeaseState State { get; set; }
 
         public int[]? ExpiredEpochs { get; set; }
+
+        public ModelLease Copy() => new(Id, Pools, Amount, ReservedEpochs) { State = State, ExpiredEpochs = ExpiredEpochs };
     }
 }

@@ -13,8 +13,14 @@ public sealed class SqliteLedgerContractTests : LedgerContractTests
     private readonly FakeTimeProvider _time = new(DateTimeOffset.UtcNow);
     private readonly SqliteTestFile _file = new();
 
+    protected override LedgerBatchStatistics? BatchStatistics => ((SqliteBudgetLedger)Ledger).BatchStatistics;
+
+    // A held round waits for the file as long as the test holds it.
     protected override ValueTask<IBudgetLedger> CreateLedgerAsync() =>
-        ValueTask.FromResult<IBudgetLedger>(new SqliteBudgetLedger(_file.Path, _time));
+        ValueTask.FromResult<IBudgetLedger>(new SqliteBudgetLedger(new SqliteLedgerOptions { Path = _file.Path, BusyTimeout = TimeSpan.FromMinutes(1) }, _time));
+
+    protected override ValueTask<IAsyncDisposable?> HoldStoreAsync(IReadOnlyList<BudgetPool> pools) =>
+        ValueTask.FromResult<IAsyncDisposable?>(new SqliteFileHolder(_file.Path));
 
     protected override ValueTask LetShortLeaseExpireAsync()
     {
