@@ -305,7 +305,7 @@ public sealed partial class PostgresBudgetLedger
     private NpgsqlBatchCommand ReserveOnePool(ReservationRequest request) =>
         Db.Statement(
             _sql.ReserveOnePool,
-            Value(request.LeaseId), Value(request.Pools[0].Key), Value(request.AmountMicros), Duration(request.LeaseDuration), Text(request.Model));
+            Value(request.LeaseId), Value(request.Pools[0].Key), Value(request.AmountMicros), Duration(request.LeaseDuration), Text(request.Model), Text(request.Provider));
 
     private static async ValueTask<List<T>> ReadAsync<T>(NpgsqlDataReader reader, Func<NpgsqlDataReader, T> map, bool async)
     {

@@ -100,7 +100,7 @@ public sealed partial class PostgresBudgetLedger
         Db.Statement(
             _sql.ReserveSeveralPools,
             Value(request.LeaseId), Value(Keys(request.Pools)), Value(request.AmountMicros), Duration(request.LeaseDuration),
-            Text(request.Model), Value(request.CountRefusal), Value(checkDue));
+            Text(request.Model), Value(request.CountRefusal), Value(checkDue), Text(request.Provider));
 
     private static string[] Keys(IReadOnlyList<BudgetPool> pools)
     {

@@ -61,5 +61,8 @@ public sealed partial class PostgresBudgetLedger
         OutputTokens: r.GetInt64(6),
         CostMicros: r.GetInt64(7),
         ReservedMicros: r.GetInt64(8),
-        Outcome: (SpendOutcome)r.GetInt16(9));
+        Outcome: (SpendOutcome)r.GetInt16(9))
+    {
+        Provider = Rows.NullableString(r, 10),
+    };
 }

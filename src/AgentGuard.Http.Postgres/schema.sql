@@ -1,7 +1,7 @@
 -- The tables of AgentGuard.Http's PostgreSQL budget ledger (package AgentGuard.Http.Postgres).
 --
 -- The ledger runs this script itself on first use, in one transaction under an advisory lock, unless the three tables
--- exist already. To create them ahead, so that the application's role needs no CREATE privilege:
+-- exist already with their newest column. To create them ahead, so that the application's role needs no CREATE privilege:
 --     psql -d DATABASE -v ON_ERROR_STOP=1 -1 -f schema.sql
 -- For a schema other than the default, replace every "agentguard" written in double quotes with its name (the
 -- ledger does exactly that with PostgresLedgerOptions.Schema). The script only creates what is missing.
@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS "agentguard".leases (
     pools           text[] COLLATE "C" NOT NULL,
     amount_micros   bigint      NOT NULL CHECK (amount_micros >= 0),
     model           text,
+    provider        text,
     state           smallint    NOT NULL DEFAULT 0 CHECK (state BETWEEN 0 AND 3),
     expires_at      timestamptz NOT NULL,
     -- The epoch of each pool (in the order of pools) when the lease expired.
@@ -51,6 +52,7 @@ CREATE TABLE IF NOT EXISTS "agentguard".spend_log (
     at                  timestamptz NOT NULL,
     lease_id            text        NOT NULL,
     pools               text[] COLLATE "C" NOT NULL,
+    provider            text,
     model               text,
     input_tokens        bigint      NOT NULL DEFAULT 0,
     cached_input_tokens bigint      NOT NULL DEFAULT 0,
@@ -61,3 +63,9 @@ CREATE TABLE IF NOT EXISTS "agentguard".spend_log (
 );
 
 CREATE INDEX IF NOT EXISTS spend_log_at ON "agentguard".spend_log (at);
+
+-- The provider beside the model (added after the first release): upgrades tables an earlier version made. The ledger
+-- runs this script again when the column is missing, which needs the privileges of the tables' owner; for a role
+-- without them, run the script as the owner.
+ALTER TABLE "agentguard".leases ADD COLUMN IF NOT EXISTS provider text;
+ALTER TABLE "agentguard".spend_log ADD COLUMN IF NOT EXISTS provider text;

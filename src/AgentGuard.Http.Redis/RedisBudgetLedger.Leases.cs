@@ -102,12 +102,13 @@ public sealed partial class RedisBudgetLedger
         var pools = request.Pools;
         string root = RedisLedgerKeys.RootOf(pools[0].Key);
         var budget = _keys.Budget(root);
-        var operation = new RedisValue[5 + (2 * pools.Count)];
+        var operation = new RedisValue[6 + (2 * pools.Count)];
         operation[0] = request.LeaseId;
         operation[1] = request.AmountMicros;
         operation[2] = Micros(request.LeaseDuration);
         operation[3] = request.Model ?? "";
         operation[4] = request.CountRefusal ? 1 : 0;
+        operation[5] = request.Provider ?? "";
         for (int i = 0; i < pools.Count; i++)
         {
             var pool = pools[i];
@@ -116,8 +117,8 @@ public sealed partial class RedisBudgetLedger
                 throw new ArgumentException($"The pools of one reservation must belong to one budget, but '{pool.Key}' is not in '{root}'.", nameof(request));
             }
 
-            operation[5 + (2 * i)] = pool.Key;
-            operation[6 + (2 * i)] = pool.LimitMicros;
+            operation[6 + (2 * i)] = pool.Key;
+            operation[7 + (2 * i)] = pool.LimitMicros;
         }
 
         return new ReservationCall(root, budget, operation);

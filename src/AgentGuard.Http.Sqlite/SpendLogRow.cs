@@ -4,6 +4,7 @@ namespace AgentGuard.Http.Sqlite;
 internal readonly record struct SpendLogRow(
     long At,
     string LeaseId,
+    string? Provider,
     string? Model,
     long InputTokens,
     long CachedInputTokens,
@@ -13,5 +14,8 @@ internal readonly record struct SpendLogRow(
     SpendOutcome Outcome)
 {
     public SpendLogEntry ToEntry(IReadOnlyList<string> pools) =>
-        new(DateTimeOffset.FromUnixTimeMilliseconds(At), LeaseId, pools, Model, InputTokens, CachedInputTokens, OutputTokens, CostMicros, ReservedMicros, Outcome);
+        new(DateTimeOffset.FromUnixTimeMilliseconds(At), LeaseId, pools, Model, InputTokens, CachedInputTokens, OutputTokens, CostMicros, ReservedMicros, Outcome)
+        {
+            Provider = Provider,
+        };
 }

@@ -7,7 +7,7 @@ public sealed partial class SqliteBudgetLedger
 
     private const string SelectLeaseState = "SELECT state FROM leases WHERE id = $id;";
     private const string InsertLease = """
-        INSERT INTO leases (id, amount_micros, expires_at, state, model) VALUES ($id, $amount, $expires, 0, $model);
+        INSERT INTO leases (id, amount_micros, expires_at, state, provider, model) VALUES ($id, $amount, $expires, 0, $provider, $model);
         """;
     private const string InsertLeasePool = "INSERT INTO lease_pools (lease_id, position, pool_key) VALUES ($id, $position, $key);";
     private const string ExtendLease = "UPDATE leases SET expires_at = $expires WHERE id = $id AND state = 0;";
@@ -49,6 +49,7 @@ public sealed partial class SqliteBudgetLedger
             .With("$id", request.LeaseId)
             .With("$amount", amount)
             .With("$expires", ExpiryAfter(tx.Now, request.LeaseDuration))
+            .With("$provider", request.Provider)
             .With("$model", request.Model)
             .Run();
         for (int i = 0; i < pools.Length; i++)

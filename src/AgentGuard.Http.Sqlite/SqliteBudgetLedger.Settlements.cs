@@ -4,13 +4,13 @@ public sealed partial class SqliteBudgetLedger
 {
     // The lease and its pools in the reservation's order (no row: the lease is unknown).
     private const string SelectLeaseWithPools = """
-        SELECT l.amount_micros, l.state, l.model, lp.pool_key, lp.expired_epoch
+        SELECT l.amount_micros, l.state, l.model, lp.pool_key, lp.expired_epoch, l.provider
         FROM leases l LEFT JOIN lease_pools lp ON lp.lease_id = l.id
         WHERE l.id = $id ORDER BY lp.position;
         """;
     private const string FinishLease = "UPDATE leases SET state = 2, finished_at = $now WHERE id = $id;";
     private const string SelectExpiredLeases = """
-        SELECT id, amount_micros, expires_at, model FROM leases WHERE state = 0 AND expires_at <= $now ORDER BY expires_at, id;
+        SELECT id, amount_micros, expires_at, model, provider FROM leases WHERE state = 0 AND expires_at <= $now ORDER BY expires_at, id;
         """;
     private const string ExpireLease = """
         UPDATE lease_pools SET expired_epoch = (SELECT epoch FROM pools WHERE pools.key = lease_pools.pool_key) WHERE lease_id = $id;
@@ -31,13 +31,14 @@ public sealed partial class SqliteBudgetLedger
         long amount = 0;
         int state = LeaseActive;
         string? leaseModel = null;
+        string? provider = null;
         var leasePools = new List<(string Key, long? ExpiredEpoch)>(1);
         using (var reader = tx.Command(SelectLeaseWithPools).With("$id", settlement.LeaseId).ExecuteReader())
         {
             while (reader.Read())
             {
                 found = true;
-                (amount, state, leaseModel) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetNullableString(2));
+                (amount, state, leaseModel, provider) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetNullableString(2), reader.GetNullableString(5));
                 if (!reader.IsDBNull(3))
                 {
                     leasePools.Add((reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetInt64(4)));
@@ -85,7 +86,7 @@ public sealed partial class SqliteBudgetLedger
         tx.Command(FinishLease).With("$id", settlement.LeaseId).With("$now", tx.Now).Run();
         var details = settlement.Details;
         SyncPath.Complete(AppendSpendLogAsync(tx, new SpendLogRow(
-            tx.Now, settlement.LeaseId, details.Model ?? leaseModel, details.InputTokens, details.CachedInputTokens, details.OutputTokens, charged, amount, details.Outcome)));
+            tx.Now, settlement.LeaseId, provider, details.Model ?? leaseModel, details.InputTokens, details.CachedInputTokens, details.OutputTokens, charged, amount, details.Outcome)));
         var states = new BudgetPoolState[pools.Count];
         for (int i = 0; i < states.Length; i++)
         {
@@ -105,19 +106,19 @@ public sealed partial class SqliteBudgetLedger
     /// <summary>Charges every lease that has expired by now its full amount, logging each; returns how many expired.</summary>
     private async ValueTask<int> SweepAsync(LedgerTransaction tx)
     {
-        var expired = new List<(string Id, long Amount, long ExpiresAt, string? Model)>();
+        var expired = new List<(string Id, long Amount, long ExpiresAt, string? Model, string? Provider)>();
         await using (var reader = await tx.Command(SelectExpiredLeases).With("$now", tx.Now).ReaderAsync(tx.Async, tx.Ct).ConfigureAwait(false))
         {
             while (await reader.NextAsync(tx.Async, tx.Ct).ConfigureAwait(false))
             {
-                expired.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetNullableString(3)));
+                expired.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetNullableString(3), reader.GetNullableString(4)));
             }
         }
 
         foreach (var lease in expired)
         {
             await tx.Command(ExpireLease).With("$id", lease.Id).With("$amount", lease.Amount).With("$now", tx.Now).RunAsync(tx.Async, tx.Ct).ConfigureAwait(false);
-            await AppendSpendLogAsync(tx, new SpendLogRow(lease.ExpiresAt, lease.Id, lease.Model, 0, 0, 0, lease.Amount, lease.Amount, SpendOutcome.LeaseExpired))
+            await AppendSpendLogAsync(tx, new SpendLogRow(lease.ExpiresAt, lease.Id, lease.Provider, lease.Model, 0, 0, 0, lease.Amount, lease.Amount, SpendOutcome.LeaseExpired))
                 .ConfigureAwait(false);
         }
 

@@ -3,8 +3,8 @@ namespace AgentGuard.Http.Sqlite;
 public sealed partial class SqliteBudgetLedger
 {
     private const string InsertSpendLogEntry = """
-        INSERT INTO spend_log (at, lease_id, model, input_tokens, cached_input_tokens, output_tokens, cost_micros, reserved_micros, outcome)
-        VALUES ($at, $lease, $model, $input, $cached, $output, $cost, $reserved, $outcome)
+        INSERT INTO spend_log (at, lease_id, provider, model, input_tokens, cached_input_tokens, output_tokens, cost_micros, reserved_micros, outcome)
+        VALUES ($at, $lease, $provider, $model, $input, $cached, $output, $cost, $reserved, $outcome)
         RETURNING id;
         """;
 
@@ -18,7 +18,7 @@ public sealed partial class SqliteBudgetLedger
         DELETE FROM spend_log WHERE at < $oldest;
         """;
     private const string SelectSpendLog = """
-        SELECT id, at, lease_id, model, input_tokens, cached_input_tokens, output_tokens, cost_micros, reserved_micros, outcome
+        SELECT id, at, lease_id, model, input_tokens, cached_input_tokens, output_tokens, cost_micros, reserved_micros, outcome, provider
         FROM spend_log e
         WHERE ($prefix IS NULL OR EXISTS (
                 SELECT 1 FROM spend_log_pools p WHERE p.entry_id = e.id AND substr(p.pool_key, 1, length($prefix)) = $prefix))
@@ -36,6 +36,7 @@ public sealed partial class SqliteBudgetLedger
         long entry = (long)(await tx.Command(InsertSpendLogEntry)
             .With("$at", row.At)
             .With("$lease", row.LeaseId)
+            .With("$provider", row.Provider)
             .With("$model", row.Model)
             .With("$input", row.InputTokens)
             .With("$cached", row.CachedInputTokens)
@@ -81,7 +82,7 @@ public sealed partial class SqliteBudgetLedger
                 while (await reader.NextAsync(tx.Async, tx.Ct).ConfigureAwait(false))
                 {
                     rows.Add((reader.GetInt64(0), new SpendLogRow(
-                        reader.GetInt64(1), reader.GetString(2), reader.GetNullableString(3), reader.GetInt64(4), reader.GetInt64(5),
+                        reader.GetInt64(1), reader.GetString(2), reader.GetNullableString(10), reader.GetNullableString(3), reader.GetInt64(4), reader.GetInt64(5),
                         reader.GetInt64(6), reader.GetInt64(7), reader.GetInt64(8), (SpendOutcome)reader.GetInt32(9))));
                 }
             }

@@ -168,7 +168,18 @@ public sealed partial class SqliteBudgetLedger
         connection.BeginImmediate();
         try
         {
-            await connection.Command(s_createSchema).RunAsync(async, cancellationToken).ConfigureAwait(false);
+            // Read again under the write lock: another process may have created or upgraded the file meanwhile.
+            version = (long)(await connection.Command(ReadSchemaVersion).ScalarAsync(async, cancellationToken).ConfigureAwait(false) ?? 0L);
+            if (version == 0)
+            {
+                await connection.Command(s_createSchema).RunAsync(async, cancellationToken).ConfigureAwait(false);
+            }
+
+            for (; version is > 0 and < SqliteLedgerSchema.Version; version++)
+            {
+                await connection.Command($"{SqliteLedgerSchema.Upgrades[version]}\nPRAGMA user_version = {version + 1};").RunAsync(async, cancellationToken).ConfigureAwait(false);
+            }
+
             await connection.Command(CommitTransaction).RunAsync(async, CancellationToken.None).ConfigureAwait(false);
         }
         catch

@@ -7,8 +7,21 @@ namespace AgentGuard.Http.Sqlite;
 /// </summary>
 internal static class SqliteLedgerSchema
 {
-    /// <summary>The version this code writes (<c>PRAGMA user_version</c>): a newer file is refused rather than misread.</summary>
-    public const int Version = 1;
+    /// <summary>
+    /// The version this code writes (<c>PRAGMA user_version</c>): a newer file is refused rather than misread, an older
+    /// one is upgraded in place (<see cref="Upgrades"/>). 2 added the provider of leases and spend log entries.
+    /// </summary>
+    public const int Version = 2;
+
+    /// <summary>What takes a file of version <c>n</c> (the index) to <c>n + 1</c>; a new file is created whole instead.</summary>
+    public static readonly string[] Upgrades =
+    [
+        "", // 0 is a file without tables: Create makes the current version.
+        """
+        ALTER TABLE leases ADD COLUMN provider TEXT;
+        ALTER TABLE spend_log ADD COLUMN provider TEXT;
+        """,
+    ];
 
     public const string Create = """
         CREATE TABLE IF NOT EXISTS pools (
@@ -26,6 +39,7 @@ internal static class SqliteLedgerSchema
             expires_at INTEGER NOT NULL,
             state INTEGER NOT NULL DEFAULT 0,
             model TEXT,
+            provider TEXT,
             finished_at INTEGER
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS leases_active_by_expiry ON leases (expires_at) WHERE state = 0;
@@ -61,7 +75,8 @@ internal static class SqliteLedgerSchema
             output_tokens INTEGER NOT NULL,
             cost_micros INTEGER NOT NULL,
             reserved_micros INTEGER NOT NULL,
-            outcome INTEGER NOT NULL
+            outcome INTEGER NOT NULL,
+            provider TEXT
         );
         CREATE INDEX IF NOT EXISTS spend_log_by_time ON spend_log (at);
         CREATE TABLE IF NOT EXISTS spend_log_pools (

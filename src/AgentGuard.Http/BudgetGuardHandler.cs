@@ -295,7 +295,7 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         try
         {
             bound = operation.ByBytes(request, priced, tier, context, outputCap);
-            result = await ReserveAsync(leaseId, pools, bound.Micros, lease, model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
+            result = await ReserveAsync(leaseId, pools, bound.Micros, lease, provider, model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
             if (!result.Granted)
             {
                 // Linear in the body and cancellable: nothing is reserved while it counts.
@@ -321,13 +321,13 @@ public sealed class BudgetGuardHandler : DelegatingHandler
                         (outputCap, bound) = (clamped.OutputCap, clamped.Bound);
                         capChanged = true;
                         clampedCap = true;
-                        result = await ReserveAsync(leaseId, pools, bound.Micros, lease, model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
+                        result = await ReserveAsync(leaseId, pools, bound.Micros, lease, provider, model, countRefusal: false, async, cancellationToken).ConfigureAwait(false);
                     }
                 }
 
                 if (!result.Granted)
                 {
-                    result = await ReserveAsync(leaseId, pools, bound.Micros, lease, model, countRefusal: true, async, cancellationToken).ConfigureAwait(false);
+                    result = await ReserveAsync(leaseId, pools, bound.Micros, lease, provider, model, countRefusal: true, async, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -390,9 +390,10 @@ public sealed class BudgetGuardHandler : DelegatingHandler
         request.Options.TryGetValue(BudgetScope.RequestOptionKey, out var carried) ? carried
         : _policy.ScopeSelector?.SelectScope(request) ?? BudgetScope.Current;
 
-    private ValueTask<ReservationResult> ReserveAsync(string leaseId, BudgetPool[] pools, long micros, TimeSpan lease, string model, bool countRefusal, bool async, CancellationToken cancellationToken)
+    private ValueTask<ReservationResult> ReserveAsync(
+        string leaseId, BudgetPool[] pools, long micros, TimeSpan lease, LlmProvider provider, string model, bool countRefusal, bool async, CancellationToken cancellationToken)
     {
-        var reservation = new ReservationRequest(leaseId, pools, micros, lease) { Model = model, CountRefusal = countRefusal };
+        var reservation = new ReservationRequest(leaseId, pools, micros, lease) { Provider = provider.Name, Model = model, CountRefusal = countRefusal };
         return async ? _session.Ledger.ReserveAsync(reservation, cancellationToken) : ValueTask.FromResult(_session.Ledger.Reserve(reservation));
     }
 

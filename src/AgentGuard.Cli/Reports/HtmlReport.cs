@@ -56,6 +56,7 @@ internal static class HtmlReport
             }
 
             html.Append("</section>\n");
+            Section(html, "by-provider", "Spend per provider", report.ByProvider);
             Section(html, "by-model", "Spend per model", report.ByModel);
             Section(html, "by-scope", "Spend per scope", report.ByScope);
             Section(html, "by-day", "Spend per day (UTC)", report.ByDay);

@@ -12,6 +12,7 @@ internal static class ReportCsv
         Rows(csv, "total", [new SpendGroup("all", report.Calls, report.TotalMicros, report.TotalUsd)]);
         Rows(csv, "budget", report.ByBudget);
         Rows(csv, "scope", report.ByScope);
+        Rows(csv, "provider", report.ByProvider);
         Rows(csv, "model", report.ByModel);
         Rows(csv, "day", report.ByDay);
         return csv.ToString();

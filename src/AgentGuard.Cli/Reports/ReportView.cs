@@ -33,6 +33,7 @@ internal static class ReportView
 
         Chart("By budget", report.ByBudget);
         Chart("By scope", report.ByScope);
+        Chart("By provider", report.ByProvider);
         Chart("By model", report.ByModel);
         Chart("By day (UTC)", report.ByDay);
     }

@@ -2,7 +2,7 @@ using AgentGuard.Http;
 
 namespace AgentGuard.Cli.Reports;
 
-/// <summary>Spend in one group (a budget, a scope, a model or a day).</summary>
+/// <summary>Spend in one group (a budget, a scope, a provider, a model or a day).</summary>
 internal sealed record SpendGroup(string Key, long Calls, long SpentMicros, decimal SpentUsd);
 
 /// <summary>The spend of a budget up to and including one settlement.</summary>
@@ -11,7 +11,7 @@ internal sealed record CumulativePoint(DateTimeOffset Time, long CumulativeMicro
 /// <summary>A budget's cumulative spend over time, against its limit (the limit of its newest budget-level pool).</summary>
 internal sealed record BudgetTimeline(string Budget, string? LimitPool, long? LimitMicros, decimal? LimitUsd, IReadOnlyList<CumulativePoint> Points);
 
-/// <summary>What the spend log says: totals, spend by budget, scope, model and day, and each budget's timeline.</summary>
+/// <summary>What the spend log says: totals, spend by budget, scope, provider, model and day, and each budget's timeline.</summary>
 internal sealed record SpendReport(
     string Ledger,
     string? Budget,
@@ -25,11 +25,12 @@ internal sealed record SpendReport(
     bool Truncated,
     IReadOnlyList<SpendGroup> ByBudget,
     IReadOnlyList<SpendGroup> ByScope,
+    IReadOnlyList<SpendGroup> ByProvider,
     IReadOnlyList<SpendGroup> ByModel,
     IReadOnlyList<SpendGroup> ByDay,
     IReadOnlyList<BudgetTimeline> Timelines)
 {
-    /// <summary>The group of entries that name no scope, and of entries whose model is unknown.</summary>
+    /// <summary>The group of entries that name no scope, and of entries whose provider or model is unknown (entries written before providers were recorded name none).</summary>
     public const string None = "(none)";
 
     public static SpendReport Build(
@@ -47,6 +48,7 @@ internal sealed record SpendReport(
             truncated,
             Group(entries, BudgetOf),
             Group(entries, ScopeOf),
+            Group(entries, e => e.Provider ?? None),
             Group(entries, e => e.Model ?? None),
             [.. Group(entries, e => e.Timestamp.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)).OrderBy(g => g.Key, StringComparer.Ordinal)],
             [.. entries.GroupBy(BudgetOf, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => Timeline(g.Key, g, pools))]);

@@ -81,10 +81,28 @@ internal sealed class PostgresSchema
                     await Db.ExecuteAsync(connection, batch, async, cancellationToken).ConfigureAwait(false);
                 }
 
+                // Another process may have created or upgraded the tables while this one waited for the lock: running the
+                // script again would take its ALTER TABLE locks on tables in use, for nothing.
+                if (await ExistsAsync(connection, async, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+
                 // The script has many statements: a command (unlike a batch statement) runs them as written.
                 using (var command = new NpgsqlCommand(Script, connection, transaction))
                 {
-                    _ = async ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteNonQuery();
+                    try
+                    {
+                        _ = async ? await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) : command.ExecuteNonQuery();
+                    }
+                    catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+                    {
+                        throw new InvalidOperationException(
+                            $"The ledger's tables in schema {_schema} are missing or older than this AgentGuard.Http.Postgres, and this role may not " +
+                            $"create or upgrade them ({ex.MessageText}). Run the package's schema.sql as the tables' owner: " +
+                            "psql -d DATABASE -v ON_ERROR_STOP=1 -1 -f schema.sql",
+                            ex);
+                    }
                 }
 
                 if (async)
@@ -118,7 +136,11 @@ internal sealed class PostgresSchema
     {
         string schema = LedgerSql.Quote(_schema);
         using var batch = Db.Batch(Db.Statement(
-            "SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL",
+            // The newest column too: tables an earlier version made are upgraded by running the script again.
+            """
+            SELECT to_regclass($1) IS NOT NULL AND to_regclass($2) IS NOT NULL AND to_regclass($3) IS NOT NULL
+               AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($3) AND attname = 'provider' AND NOT attisdropped)
+            """,
             Parameters.Value(schema + ".pools"),
             Parameters.Value(schema + ".leases"),
             Parameters.Value(schema + ".spend_log")));

@@ -51,7 +51,7 @@ internal static class ExpirySql
                     SELECT p.epoch FROM unnest(l.pools) WITH ORDINALITY AS u(k, i) JOIN {S}.pools p ON p.key = u.k
                     ORDER BY u.i)
             WHERE l.state = 3 AND l.expires_at <= now()
-            RETURNING l.lease_id, l.pools, l.amount_micros, l.model, l.expires_at),
+            RETURNING l.lease_id, l.pools, l.amount_micros, l.model, l.provider, l.expires_at),
         charges AS (
             SELECT u.k AS key, sum(e.amount_micros)::bigint AS amount
             FROM expired e, unnest(e.pools) AS u(k)
@@ -61,8 +61,8 @@ internal static class ExpirySql
             SET spent_micros = p.spent_micros + c.amount, reserved_micros = p.reserved_micros - c.amount
             FROM charges c WHERE p.key = c.key),
         logged AS (
-            INSERT INTO {S}.spend_log (at, lease_id, pools, model, cost_micros, reserved_micros, outcome)
-            SELECT e.expires_at, e.lease_id, e.pools, e.model, e.amount_micros, e.amount_micros, 3
+            INSERT INTO {S}.spend_log (at, lease_id, pools, provider, model, cost_micros, reserved_micros, outcome)
+            SELECT e.expires_at, e.lease_id, e.pools, e.provider, e.model, e.amount_micros, e.amount_micros, 3
             FROM expired e ORDER BY e.expires_at, e.lease_id
             RETURNING id),
         {{Columns.Retention(1, 2, 3, "NULL")}}

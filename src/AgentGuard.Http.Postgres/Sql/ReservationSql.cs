@@ -10,7 +10,7 @@ internal static class ReservationSql
     /// version). It reserves nothing when the lease is known or a due lease must be charged first. The lease is a
     /// plain INSERT: should a concurrent reservation with the same id win the race, the unique violation undoes the
     /// whole statement and the ledger looks at what exists.
-    /// Parameters: $1 lease id, $2 pool key, $3 amount, $4 lease duration (interval), $5 model.
+    /// Parameters: $1 lease id, $2 pool key, $3 amount, $4 lease duration (interval), $5 model, $6 provider.
     /// Returns one row: known lease state (null when new), due, granted, then the pool (granted: after; otherwise as
     /// read; null when the pool does not exist).
     /// </summary>
@@ -25,8 +25,8 @@ internal static class ReservationSql
               AND NOT EXISTS (SELECT 1 FROM known) AND NOT (SELECT found FROM due)
             RETURNING {{Columns.Pool}}),
         lease AS (
-            INSERT INTO {S}.leases (lease_id, pools, amount_micros, model, expires_at)
-            SELECT $1, ARRAY[$2::text], $3, $5, now() + $4 FROM granted)
+            INSERT INTO {S}.leases (lease_id, pools, amount_micros, model, provider, expires_at)
+            SELECT $1, ARRAY[$2::text], $3, $5, $6, now() + $4 FROM granted)
         SELECT (SELECT state FROM known), (SELECT found FROM due), g.key IS NOT NULL,
                coalesce(g.key, p.key), coalesce(g.limit_micros, p.limit_micros), coalesce(g.spent_micros, p.spent_micros),
                coalesce(g.reserved_micros, p.reserved_micros), coalesce(g.refused_calls, p.refused_calls)
@@ -45,7 +45,7 @@ internal static class ReservationSql
     /// <c>UPDATE ... WHERE key = ANY(...)</c>, which locks in scan order and deadlocks against ordered lockers), then
     /// checked and reserved all or none; a refusal is counted on the first refusing pool in the request's order.
     /// Parameters: $1 lease id, $2 pool keys (text[], request order), $3 amount, $4 lease duration, $5 model,
-    /// $6 count the refusal, $7 look for due leases (false once this transaction charged them).
+    /// $6 count the refusal, $7 look for due leases (false once this transaction charged them), $8 provider.
     /// Returns one row: known lease state, due, granted, all pools exist, then the reported pool (granted: the first,
     /// after; refused: the refusing one; known: the first, as read).
     /// </summary>
@@ -73,8 +73,8 @@ internal static class ReservationSql
             FROM verdict v WHERE p.key = v.refusing AND v.complete AND $6
             RETURNING p.key, p.limit_micros, p.spent_micros, p.reserved_micros, p.refused_calls),
         lease AS (
-            INSERT INTO {S}.leases (lease_id, pools, amount_micros, model, expires_at)
-            SELECT $1, $2::text[], $3, $5, now() + $4 FROM verdict v WHERE v.complete AND v.refusing IS NULL),
+            INSERT INTO {S}.leases (lease_id, pools, amount_micros, model, provider, expires_at)
+            SELECT $1, $2::text[], $3, $5, $8, now() + $4 FROM verdict v WHERE v.complete AND v.refusing IS NULL),
         reported AS (
             SELECT * FROM granted WHERE key = ($2::text[])[1]
             UNION ALL

@@ -20,7 +20,7 @@ internal static class SettlementSql
     /// </summary>
     public static readonly string Settle = $$"""
         WITH l AS (
-            SELECT lease_id, pools, amount_micros, model, state, expired_epochs FROM {S}.leases WHERE lease_id = $1),
+            SELECT lease_id, pools, amount_micros, model, provider, state, expired_epochs FROM {S}.leases WHERE lease_id = $1),
         due AS (
             SELECT $8 AND EXISTS (SELECT 1 FROM {S}.leases d, l WHERE {{Columns.Due}} AND d.pools && l.pools) AS found),
         fin AS (
@@ -43,8 +43,8 @@ internal static class SettlementSql
             RETURNING d.i, p.key, p.limit_micros, p.spent_micros, p.reserved_micros, p.refused_calls),
         logged AS (
             INSERT INTO {S}.spend_log
-                (at, lease_id, pools, model, input_tokens, cached_input_tokens, output_tokens, cost_micros, reserved_micros, outcome)
-            SELECT now(), l.lease_id, l.pools, coalesce($3, l.model), $4, $5, $6,
+                (at, lease_id, pools, provider, model, input_tokens, cached_input_tokens, output_tokens, cost_micros, reserved_micros, outcome)
+            SELECT now(), l.lease_id, l.pools, l.provider, coalesce($3, l.model), $4, $5, $6,
                    coalesce((SELECT d.spent_delta FROM deltas d ORDER BY d.i DESC LIMIT 1), 0), l.amount_micros, $7
             FROM l, fin
             RETURNING id),

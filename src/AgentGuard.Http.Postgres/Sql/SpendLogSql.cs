@@ -8,7 +8,7 @@ internal static class SpendLogSql
     /// (null: unbounded), newest first (the ledger returns them oldest first).
     /// </summary>
     public const string Read = """
-        SELECT at, lease_id, pools, model, input_tokens, cached_input_tokens, output_tokens, cost_micros, reserved_micros, outcome
+        SELECT at, lease_id, pools, model, input_tokens, cached_input_tokens, output_tokens, cost_micros, reserved_micros, outcome, provider
         FROM {S}.spend_log s
         WHERE ($1::text IS NULL OR EXISTS (SELECT 1 FROM unnest(s.pools) AS k(key) WHERE starts_with(k.key, $1::text)))
           AND ($2::timestamptz IS NULL OR s.at >= $2::timestamptz)

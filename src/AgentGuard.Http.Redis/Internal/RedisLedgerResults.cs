@@ -39,7 +39,7 @@ internal static class RedisLedgerResults
     /// <summary>A spend log entry, and when it was added (micro-seconds since the epoch, by the server's clock).</summary>
     public static (long AddedAt, SpendLogEntry Entry) LogEntry(StreamEntry entry)
     {
-        string? model = null;
+        string? model = null, provider = null;
         long ts = 0, at = 0, input = 0, cached = 0, output = 0, cost = 0, reserved = 0;
         string lease = "";
         string[] pools = [];
@@ -54,6 +54,7 @@ internal static class RedisLedgerResults
                 case "lease": lease = value; break;
                 case "pools": pools = JsonSerializer.Deserialize<string[]>(value) ?? []; break;
                 case "model": model = value.Length == 0 ? null : value; break;
+                case "provider": provider = value.Length == 0 ? null : value; break;
                 case "in": input = Parse(value); break;
                 case "cached": cached = Parse(value); break;
                 case "out": output = Parse(value); break;
@@ -63,7 +64,7 @@ internal static class RedisLedgerResults
             }
         }
 
-        return (at, new SpendLogEntry(FromMicros(ts), lease, pools, model, input, cached, output, cost, reserved, outcome));
+        return (at, new SpendLogEntry(FromMicros(ts), lease, pools, model, input, cached, output, cost, reserved, outcome) { Provider = provider });
     }
 
     public static DateTimeOffset FromMicros(long micros) => DateTimeOffset.UnixEpoch.AddTicks(micros * 10);

@@ -77,9 +77,9 @@ local function state(key)
   return { key, v[1], v[2], v[3], v[4] }
 end
 
-local function log(ts, leaseId, poolsJson, model, inputTokens, cachedTokens, outputTokens, cost, reserved, outcome)
+local function log(ts, leaseId, poolsJson, provider, model, inputTokens, cachedTokens, outputTokens, cost, reserved, outcome)
   redis.call('XADD', logKey, 'MAXLEN', logMaxEntries, '*',
-    'ts', ts, 'at', int(now), 'lease', leaseId, 'pools', poolsJson, 'model', model,
+    'ts', ts, 'at', int(now), 'lease', leaseId, 'pools', poolsJson, 'provider', provider, 'model', model,
     'in', inputTokens, 'cached', cachedTokens, 'out', outputTokens,
     'cost', cost, 'reserved', reserved, 'outcome', outcome)
   if logMaxAgeMs > 0 then
@@ -94,7 +94,7 @@ local OUTCOME_LEASE_EXPIRED = '3'
 -- remembering each pool's epoch so that a late settlement knows whether a reset wiped that charge since.
 local function expire(id)
   local lk = leaseHash(id)
-  local l = redis.call('HMGET', lk, 'state', 'amount', 'pools', 'model', 'expires')
+  local l = redis.call('HMGET', lk, 'state', 'amount', 'pools', 'model', 'expires', 'provider')
   redis.call('ZREM', expiriesKey, id)
   if l[1] ~= 'a' then return 0 end
   local pools = cjson.decode(l[3])
@@ -107,7 +107,7 @@ local function expire(id)
   end
   redis.call('HSET', lk, 'state', 'e', 'epochs', cjson.encode(epochs))
   redis.call('PEXPIRE', lk, keepMs)
-  log(l[5], id, l[3], l[4] or '', '0', '0', '0', l[2], l[2], OUTCOME_LEASE_EXPIRED)
+  log(l[5], id, l[3], l[6] or '', l[4] or '', '0', '0', '0', l[2], l[2], OUTCOME_LEASE_EXPIRED)
   return 1
 end
 
@@ -129,12 +129,13 @@ local SWEEP_BATCH = 500
 -- writes, so that an operation refused or failed before its writes changes nothing.
 
 -- Reserves an amount from every pool, or from none. a[o]: lease id; a[o+1]: amount; a[o+2]: lease duration in
--- micro-seconds; a[o+3]: model ('' when unknown); a[o+4]: '1' to count a refusal; then pairs of pool key and seed
+-- micro-seconds; a[o+3]: model ('' when unknown); a[o+4]: '1' to count a refusal; a[o+5]: provider ('' when unknown);
+-- then pairs of pool key and seed
 -- limit up to a[last]. Returns { granted, existed, pool index (1-based), limit, spent, reserved, refused }.
 local function reserveLease(a, o, last)
-  local id, amount, duration, model, countRefusal = a[o], a[o + 1], tonumber(a[o + 2]), a[o + 3], a[o + 4]
+  local id, amount, duration, model, countRefusal, provider = a[o], a[o + 1], tonumber(a[o + 2]), a[o + 3], a[o + 4], a[o + 5]
   local keys = {}
-  for i = o + 5, last, 2 do
+  for i = o + 6, last, 2 do
     local key = a[i]
     ensurePool(key, a[i + 1])
     keys[#keys + 1] = key
@@ -164,7 +165,7 @@ local function reserveLease(a, o, last)
   end
 
   local expires = int(now + duration)
-  redis.call('HSET', lk, 'state', 'a', 'amount', amount, 'pools', cjson.encode(keys), 'model', model, 'expires', expires)
+  redis.call('HSET', lk, 'state', 'a', 'amount', amount, 'pools', cjson.encode(keys), 'model', model, 'provider', provider, 'expires', expires)
   redis.call('ZADD', expiriesKey, expires, id)
   local s = state(keys[1])
   return { 1, 0, 1, s[2], s[3], s[4], s[5] }
@@ -176,7 +177,7 @@ end
 local function settleLease(a, o)
   local id, actual = a[o], a[o + 1]
   local lk = leaseHash(id)
-  local l = redis.call('HMGET', lk, 'state', 'amount', 'pools', 'model', 'epochs')
+  local l = redis.call('HMGET', lk, 'state', 'amount', 'pools', 'model', 'epochs', 'provider')
   if not l[1] then return { 3 } end
   if l[1] == 's' then return { 2 } end
 
@@ -211,7 +212,7 @@ local function settleLease(a, o)
   redis.call('PEXPIRE', lk, keepMs)
   local model = a[o + 2]
   if model == '' then model = l[4] or '' end
-  log(int(now), id, l[3], model, a[o + 3], a[o + 4], a[o + 5], charged, l[2], a[o + 6])
+  log(int(now), id, l[3], l[6] or '', model, a[o + 3], a[o + 4], a[o + 5], charged, l[2], a[o + 6])
 
   local result = { status }
   for _, p in ipairs(pools) do

@@ -79,7 +79,7 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
                 pool.Reserved += request.AmountMicros;
             }
 
-            lease = new Lease(set, request.AmountMicros, now + Ticks(request.LeaseDuration), request.Model);
+            lease = new Lease(set, request.AmountMicros, now + Ticks(request.LeaseDuration), request.Model, request.Provider);
             _expiries.Enqueue(request.LeaseId, lease.ExpiresAt);
             return new ReservationResult(true, pools[0].State);
         }
@@ -451,11 +451,13 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
         }
     }
 
-    private struct Lease(PoolSet pools, long amount, long expiresAt, string? model)
+    private struct Lease(PoolSet pools, long amount, long expiresAt, string? model, string? provider)
     {
         public PoolSet Pools = pools;
 
         public string? Model = model;
+
+        public string? Provider = provider;
 
         public long Amount = amount;
 
@@ -498,7 +500,7 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
             }
 
             ref var entry = ref _ring[(_head + _count) % _ring.Length];
-            entry = new Entry(at.UtcTicks, lease.Pools.Keys, model, input, cached, output, cost, lease.Amount, outcome);
+            entry = new Entry(at.UtcTicks, lease.Pools.Keys, lease.Provider, model, input, cached, output, cost, lease.Amount, outcome);
             entry.SetLeaseId(leaseId);
             _count++;
             if (retention.MaxAge is { } maxAge)
@@ -524,7 +526,10 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
                     && (query.Since is null || at >= query.Since)
                     && (query.Until is null || at < query.Until))
                 {
-                    entries.Add(new SpendLogEntry(at, e.LeaseId(), e.Pools, e.Model, e.InputTokens, e.CachedInputTokens, e.OutputTokens, e.CostMicros, e.ReservedMicros, e.Outcome));
+                    entries.Add(new SpendLogEntry(at, e.LeaseId(), e.Pools, e.Model, e.InputTokens, e.CachedInputTokens, e.OutputTokens, e.CostMicros, e.ReservedMicros, e.Outcome)
+                    {
+                        Provider = e.Provider,
+                    });
                 }
             }
 
@@ -543,10 +548,13 @@ public sealed class InMemoryBudgetLedger : IBudgetLedger
             _head = 0;
         }
 
-        private struct Entry(long ticks, string[] pools, string? model, long input, long cached, long output, long cost, long reserved, SpendOutcome outcome)
+        private struct Entry(long ticks, string[] pools, string? provider, string? model, long input, long cached, long output, long cost, long reserved, SpendOutcome outcome)
         {
             public readonly long Ticks = ticks;
             public readonly string[] Pools = pools;
+
+            // The guard's provider names are constants: a reference keeps nothing alive.
+            public readonly string? Provider = provider;
             public readonly string? Model = model;
             public readonly long InputTokens = input;
             public readonly long CachedInputTokens = cached;

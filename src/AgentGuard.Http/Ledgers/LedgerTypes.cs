@@ -29,6 +29,9 @@ public sealed record ReservationRequest(string LeaseId, IReadOnlyList<BudgetPool
     /// <summary>The model of the call, kept with the lease for the spend log (an expired lease has no other source).</summary>
     public string? Model { get; init; }
 
+    /// <summary>The provider of the call (<see cref="AgentGuardProviders"/>), kept with the lease for the spend log beside the model.</summary>
+    public string? Provider { get; init; }
+
     /// <summary>Whether a refusal counts in the refusing pool's <see cref="BudgetPoolState.RefusedCalls"/>. A first try that will be retried with a tighter bound does not.</summary>
     public bool CountRefusal { get; init; } = true;
 
@@ -144,7 +147,11 @@ public sealed record SpendLogEntry(
     long OutputTokens,
     long CostMicros,
     long ReservedMicros,
-    SpendOutcome Outcome);
+    SpendOutcome Outcome)
+{
+    /// <summary>The provider the call went to (<see cref="AgentGuardProviders"/>), when known: entries written before it was recorded have none.</summary>
+    public string? Provider { get; init; }
+}
 
 /// <summary>Which spend log entries to read, newest last.</summary>
 /// <param name="PoolKeyPrefix">Only entries charged to a pool whose key starts with this (a budget name selects the budget).</param>

@@ -43,7 +43,7 @@ public abstract class StoreScenarioTests
     }
 
     [Fact]
-    public async Task Report_AfterGuardedCalls_GroupsTheSpendLogByModelScopeAndBudget()
+    public async Task Report_AfterGuardedCalls_GroupsTheSpendLogByProviderModelScopeAndBudget()
     {
         await using var store = await OpenAsync();
         var (budget, billed) = await FillAsync(store);
@@ -55,6 +55,7 @@ public abstract class StoreScenarioTests
         Assert.Equal(billed.TotalMicros, report.GetProperty("totalMicros").GetInt64());
         Assert.Equal(s_calls.Length, report.GetProperty("calls").GetInt32());
         Assert.Equal(billed.MicrosByModel, Groups(report, "byModel"));
+        Assert.Equal(new Dictionary<string, long> { ["openai"] = billed.TotalMicros }, Groups(report, "byProvider"));
         Assert.Equal(
             new Dictionary<string, long>
             {
@@ -82,6 +83,7 @@ public abstract class StoreScenarioTests
         var lines = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("dimension,key,calls,spent_usd,spent_micros", lines[0]);
         Assert.Contains($"total,all,{s_calls.Length},{Usd(billed.TotalMicros)},{billed.TotalMicros}", lines);
+        Assert.Contains($"provider,openai,{s_calls.Length},{Usd(billed.TotalMicros)},{billed.TotalMicros}", lines);
         Assert.Contains($"model,gpt-4o-mini,3,{Usd(billed.MicrosByModel["gpt-4o-mini"])},{billed.MicrosByModel["gpt-4o-mini"]}", lines);
         Assert.Contains($"scope,tenant:globex,2,{Usd(billed.MicrosByModel["gpt-4.1-nano"])},{billed.MicrosByModel["gpt-4.1-nano"]}", lines);
     }

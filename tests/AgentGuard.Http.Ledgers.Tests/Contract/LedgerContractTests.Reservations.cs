@@ -276,6 +276,7 @@ public abstract partial class LedgerContractTests
         var usage = log[0];
         Assert.Equal((Key("usage"), "gpt-4o-mini", 1_000L, 200L, 50L, 123L, 400L), (usage.LeaseId, usage.Model, usage.InputTokens, usage.CachedInputTokens, usage.OutputTokens, usage.CostMicros, usage.ReservedMicros));
         Assert.Equal([Budget], usage.Pools);
+        Assert.Equal(["openai", "openai", "openai"], log.Select(e => e.Provider));
         Assert.True(usage.Timestamp >= before && usage.Timestamp <= DateTimeOffset.UtcNow.AddMinutes(1) || FastExpiry, $"timestamp {usage.Timestamp}");
         Assert.Equal(300, log[1].CostMicros);
         Assert.Equal(0, log[2].CostMicros);
@@ -295,7 +296,39 @@ public abstract partial class LedgerContractTests
         Assert.Equal([SpendOutcome.LeaseExpired, SpendOutcome.SettledFromUsage], log.Select(e => e.Outcome));
         Assert.Equal([500L, -400L], log.Select(e => e.CostMicros));
         Assert.Equal("gpt-4o-mini", log[0].Model);
+        Assert.Equal(["openai", "openai"], log.Select(e => e.Provider));
         Assert.Equal(100, (await State(true)).SpentMicros);
+    }
+
+    [Fact]
+    public async Task SpendLog_KeepsEachLeasesProvider_BesideTheModel_ThroughEverySettlement()
+    {
+        // Leases of different providers reserved together (one batch where the ledger batches), then settled each
+        // its own way: the provider comes from the lease, the model from the settlement when it names one.
+        string[] providers = ["anthropic", "azure.ai.openai", "google.gemini", ""];
+        await Task.WhenAll(providers.Select((provider, i) => Task.Run(async () =>
+        {
+            var request = new ReservationRequest(Key($"p{i}"), [Pool()], 100, i == 3 ? ShortLease : LongLease)
+            {
+                Provider = provider.Length == 0 ? null : provider,
+                Model = $"model-{i}",
+            };
+            Assert.True((i % 2 == 0 ? await Ledger.ReserveAsync(request, Ct) : Ledger.Reserve(request)).Granted);
+        }, Ct)));
+        await Settle(true, "p0", 40, new SpendDetails(SpendOutcome.SettledFromUsage, "claude-sonnet-4-5", 10, 0, 5));
+        await Release(false, "p1");
+        await Settle(false, "p2", 100, SpendDetails.Of(SpendOutcome.ChargedInFull));
+        await LetShortLeaseExpireAsync();
+        await State(true);
+
+        var log = await Ledger.ReadSpendLogAsync(new SpendLogQuery(Budget), Ct);
+
+        var byLease = log.ToDictionary(e => e.LeaseId);
+        Assert.Equal(4, byLease.Count);
+        Assert.Equal(("anthropic", "claude-sonnet-4-5", SpendOutcome.SettledFromUsage), (byLease[Key("p0")].Provider, byLease[Key("p0")].Model, byLease[Key("p0")].Outcome));
+        Assert.Equal(("azure.ai.openai", "model-1", SpendOutcome.Released), (byLease[Key("p1")].Provider, byLease[Key("p1")].Model, byLease[Key("p1")].Outcome));
+        Assert.Equal(("google.gemini", "model-2", SpendOutcome.ChargedInFull), (byLease[Key("p2")].Provider, byLease[Key("p2")].Model, byLease[Key("p2")].Outcome));
+        Assert.Equal(((string?)null, "model-3", SpendOutcome.LeaseExpired), (byLease[Key("p3")].Provider, byLease[Key("p3")].Model, byLease[Key("p3")].Outcome));
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public abstract partial class LedgerContractTests : IAsyncLifetime
 
     protected ValueTask<ReservationResult> Reserve(bool async, string lease, long amount, TimeSpan? duration = null, bool countRefusal = true, params BudgetPool[] pools)
     {
-        var request = new ReservationRequest(Key(lease), pools.Length == 0 ? [Pool()] : pools, amount, duration ?? LongLease) { Model = "gpt-4o-mini", CountRefusal = countRefusal };
+        var request = new ReservationRequest(Key(lease), pools.Length == 0 ? [Pool()] : pools, amount, duration ?? LongLease) { Provider = "openai", Model = "gpt-4o-mini", CountRefusal = countRefusal };
         return async ? Ledger.ReserveAsync(request, Ct) : ValueTask.FromResult(Ledger.Reserve(request));
     }
 

@@ -75,6 +75,62 @@ public sealed class PostgresLedgerSchemaTests
         Assert.Equal(100, (await ledger.GetStateAsync(new BudgetPool("limited", 1_000), Ct)).SpentMicros);
     }
 
+    [Fact]
+    public async Task TablesAnEarlierVersionMade_WithoutTheProviderColumn_AreUpgradedOnFirstUse_KeepingTheirRows()
+    {
+        var server = await PostgresTestServer.SharedAsync();
+        string schema = "su" + Guid.NewGuid().ToString("N")[..10];
+        var pool = new BudgetPool("b", 1_000);
+        await using (var ledger = new PostgresBudgetLedger(new PostgresLedgerOptions { ConnectionString = server.ConnectionString(), Schema = schema }))
+        {
+            Assert.True((await ledger.ReserveAsync(new ReservationRequest("old", [pool], 300, TimeSpan.FromMinutes(5)) { Model = "gpt-4o" }, Ct)).Granted);
+            Assert.True((await ledger.ReserveAsync(new ReservationRequest("open", [pool], 200, TimeSpan.FromMinutes(5)) { Model = "gpt-4o" }, Ct)).Granted);
+            await ledger.CommitAsync("old", 120, Ct);
+        }
+
+        // What the first release made: the same tables without the provider columns.
+        await ExecuteAsync(server.ConnectionString(), $"ALTER TABLE {schema}.leases DROP COLUMN provider; ALTER TABLE {schema}.spend_log DROP COLUMN provider");
+
+        await using (var ledger = new PostgresBudgetLedger(new PostgresLedgerOptions { ConnectionString = server.ConnectionString(), Schema = schema }))
+        {
+            Assert.Equal((120L, 200L), ((await ledger.GetStateAsync(pool, Ct)).SpentMicros, (await ledger.GetStateAsync(pool, Ct)).ReservedMicros));
+            Assert.Equal(SettlementStatus.Settled, (await ledger.CommitAsync("open", 50, Ct)).Status);
+            Assert.True(ledger.Reserve(new ReservationRequest("new", [pool], 100, TimeSpan.FromMinutes(5)) { Provider = "anthropic", Model = "claude-haiku-4-5" }).Granted);
+            Assert.Equal(SettlementStatus.Settled, ledger.Commit("new", 30).Status);
+
+            var log = await ledger.ReadSpendLogAsync(new SpendLogQuery("b"), Ct);
+
+            Assert.Equal([("old", (string?)null, 120L), ("open", null, 50L), ("new", "anthropic", 30L)], log.Select(e => (e.LeaseId, e.Provider, e.CostMicros)));
+        }
+
+        string fresh = "sf" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync(server.ConnectionString(), PostgresSchema.ScriptFor(fresh));
+        Assert.Equal(await DescribeAsync(server, fresh), await DescribeAsync(server, schema));
+    }
+
+    [Fact]
+    public async Task ARoleThatMayNotUpgradeOlderTables_IsToldToRunTheScriptAsTheirOwner()
+    {
+        var server = await PostgresTestServer.SharedAsync();
+        string schema = "so" + Guid.NewGuid().ToString("N")[..10];
+        string role = "r" + Guid.NewGuid().ToString("N")[..10];
+        await ExecuteAsync(server.ConnectionString(), PostgresSchema.ScriptFor(schema) + $"""
+            ;
+            ALTER TABLE {schema}.leases DROP COLUMN provider;
+            ALTER TABLE {schema}.spend_log DROP COLUMN provider;
+            CREATE ROLE {role} LOGIN;
+            GRANT USAGE ON SCHEMA {schema} TO {role};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role};
+            """);
+        string connection = server.ConnectionString().Replace("Username=postgres", $"Username={role}", StringComparison.Ordinal);
+
+        await using var ledger = new PostgresBudgetLedger(new PostgresLedgerOptions { ConnectionString = connection, Schema = schema });
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () => await ledger.ReserveAsync(new ReservationRequest("a", [new BudgetPool("b", 1_000)], 400, TimeSpan.FromMinutes(5)), Ct));
+
+        Assert.Contains($"schema {schema} are missing or older", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Run the package's schema.sql as the tables' owner", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task ExecuteAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);

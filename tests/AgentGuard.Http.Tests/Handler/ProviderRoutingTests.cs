@@ -51,6 +51,25 @@ public sealed class ProviderRoutingTests
     }
 
     [Fact]
+    public async Task TheSpendLog_RecordsEachCallsProvider_BesideItsModel()
+    {
+        var ledger = new InMemoryBudgetLedger();
+        await using var h = await GuardHarness.StartAsync(ledger: ledger, configure: o => o.AzureDeployments["my-gpt4o"] = new AzureDeployment { Model = "gpt-4o" });
+
+        using (var openAI = await h.Http.PostAsync(new Uri("chat/completions", UriKind.Relative), ChatBodies.Json(ChatBodies.Simple("gpt-4o-mini", maxTokens: 20)), Ct))
+        using (var azure = await h.Http.PostAsync(
+            new Uri(h.Server.Root, "openai/deployments/my-gpt4o/chat/completions?api-version=2024-10-21"), ChatBodies.Json(ChatBodies.Simple("ignored", maxTokens: 20)), Ct))
+        {
+            Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (openAI.StatusCode, azure.StatusCode));
+        }
+
+        var log = await ledger.ReadSpendLogAsync(new SpendLogQuery(), Ct);
+
+        Assert.Equal([(AgentGuardProviders.OpenAI, "gpt-4o-mini"), (AgentGuardProviders.AzureOpenAI, "gpt-4o")], log.Select(e => (e.Provider, e.Model)));
+        Assert.Equal(h.Meter.TotalBilledMicros, log.Sum(e => e.CostMicros));
+    }
+
+    [Fact]
     public async Task TheRefusalOfABudgetExceeded_HasTheShapeOfTheProvidersError()
     {
         await using var h = await GuardHarness.StartAsync(budgetUsd: 0.000001m, configure: o => o.RefusalMode = BudgetRefusalMode.PaymentRequiredResponse);
